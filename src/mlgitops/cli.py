@@ -1,0 +1,174 @@
+"""The command line: parse arguments, call a verb, print its outcome, exit.
+
+This is the one module that prints and exits. Errors become messages and exit
+statuses (0 ok, 1 check failed, 2 bad input, 3 outside service failed); a
+traceback is shown only with --verbose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .commands import Annotation, Context, Outcome
+from .errors import EXIT_BAD_INPUT, EXIT_EXTERNAL, MlgitopsError, SpecError
+
+# verb -> module under mlgitops.commands; imported only when that verb runs
+VERBS = {
+    "init": "init",
+    "validate": "validate",
+    "schema": "schema",
+    "compile": "compile",
+    "plan": "plan",
+    "run": "run",
+    "drift": "drift",
+    "policy": "policy",
+    "promote": "promote",
+    "release": "release",
+    "status": "status",
+    "predict": "predict",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
+    parser = argparse.ArgumentParser(prog="mlgitops", description="GitOps MLOps driven by CI.")
+    parser.add_argument("--version", action="version", version=f"mlgitops {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    common.add_argument("--verbose", action="store_true", help="show tracebacks and details")
+    common.add_argument("-C", "--root", type=Path, default=None,
+                        help="repository root (default: the current directory)")
+    subparsers = parser.add_subparsers(dest="verb", metavar="COMMAND")
+    for verb, module_name in VERBS.items():
+        try:
+            module = importlib.import_module(f".commands.{module_name}", __package__)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.endswith(f"commands.{module_name}"):
+                continue  # verb not built yet
+            raise
+        module.register(subparsers, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    environ = dict(os.environ if environ is None else environ)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    root = (args.root or Path.cwd()).resolve()
+    context = Context(root=root, environ=environ, verbose=args.verbose, json_output=args.json)
+    try:
+        if not args.json and sys.stderr.isatty():
+            from .progress import RichReporter
+
+            reporter = RichReporter()
+            context = Context(root=root, environ=environ, verbose=args.verbose, json_output=False,
+                              reporter=reporter)
+            with reporter.running():
+                outcome = args.handler(args, context)
+        else:
+            outcome = args.handler(args, context)
+    except MlgitopsError as exc:
+        return _fail(exc, context)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an engine bug or an unexpected outside failure
+        if args.verbose:
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("hint: run again with --verbose for the traceback, and report it if it is a bug",
+              file=sys.stderr)
+        return EXIT_EXTERNAL if isinstance(exc, OSError) else EXIT_BAD_INPUT
+    _emit(outcome, context)
+    return outcome.exit_code
+
+
+def _fail(exc: MlgitopsError, context: Context) -> int:
+    if context.verbose:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    if context.json_output:
+        payload: dict[str, Any] = {"ok": False, "error": exc.message, "exit_code": exc.exit_code}
+        if isinstance(exc, SpecError):
+            payload["problems"] = [vars(d) for d in exc.diagnostics]
+        if exc.hint:
+            payload["hint"] = exc.hint
+        print(json.dumps(payload, indent=2, default=str))
+    else:
+        for line in exc.lines():
+            print(line if isinstance(exc, SpecError) else f"error: {line}", file=sys.stderr)
+    if _in_actions(context):
+        annotations = [Annotation("error", d.message if not d.path else f"{d.path}: {d.message}",
+                                  d.file, d.line, d.col)
+                       for d in exc.diagnostics] if isinstance(exc, SpecError) else [
+            Annotation("error", exc.message)]
+        _write_annotations(annotations)
+    return exc.exit_code
+
+
+def _emit(outcome: Outcome, context: Context) -> None:
+    if context.json_output:
+        print(json.dumps(outcome.data, indent=2, default=str, sort_keys=False))
+    else:
+        from rich.console import Console
+
+        console = Console(highlight=False, soft_wrap=False)
+        for renderable in outcome.renderables:
+            console.print(renderable)
+    if _in_actions(context):
+        _write_annotations(outcome.annotations)
+        if outcome.summary_markdown and context.environ.get("GITHUB_STEP_SUMMARY"):
+            with Path(context.environ["GITHUB_STEP_SUMMARY"]).open("a", encoding="utf-8") as handle:
+                handle.write(outcome.summary_markdown.rstrip() + "\n\n")
+        if outcome.outputs and context.environ.get("GITHUB_OUTPUT"):
+            with Path(context.environ["GITHUB_OUTPUT"]).open("a", encoding="utf-8") as handle:
+                for key, value in outcome.outputs.items():
+                    handle.write(_output_line(key, value))
+
+
+def _output_line(key: str, value: str) -> str:
+    if "\n" not in value:
+        return f"{key}={value}\n"
+    delimiter = "MLGITOPS_EOF"
+    return f"{key}<<{delimiter}\n{value}\n{delimiter}\n"
+
+
+def _in_actions(context: Context) -> bool:
+    return context.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def _escape(value: str, *, property_value: bool = False) -> str:
+    # GitHub's workflow-command escaping
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property_value:
+        value = value.replace(":", "%3A").replace(",", "%2C")
+    return value
+
+
+def _write_annotations(annotations: list[Annotation]) -> None:
+    for note in annotations:
+        props = []
+        if note.file:
+            props.append(f"file={_escape(note.file, property_value=True)}")
+        if note.line:
+            props.append(f"line={note.line}")
+        if note.col:
+            props.append(f"col={note.col}")
+        head = f"::{note.level}" + (" " + ",".join(props) if props else "")
+        print(f"{head}::{_escape(note.message)}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Progress reporting that library code can call without knowing about the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Protocol
+
+
+class ProgressTask(Protocol):
+    def advance(self, steps: int = 1) -> None: ...
+
+    def describe(self, text: str) -> None: ...
+
+
+class Reporter(Protocol):
+    def task(self, description: str, total: int | None) -> ProgressTask: ...
+
+
+class _NullTask:
+    def advance(self, steps: int = 1) -> None:
+        pass
+
+    def describe(self, text: str) -> None:
+        pass
+
+
+class NullReporter:
+    """Reports nothing: tests, --json, and non-terminal output."""
+
+    def task(self, description: str, total: int | None) -> ProgressTask:
+        return _NullTask()
+
+
+class _RichTask:
+    def __init__(self, progress: object, task_id: object) -> None:
+        self._progress = progress
+        self._task_id = task_id
+
+    def advance(self, steps: int = 1) -> None:
+        self._progress.advance(self._task_id, steps)  # type: ignore[attr-defined]
+
+    def describe(self, text: str) -> None:
+        self._progress.update(self._task_id, description=text)  # type: ignore[attr-defined]
+
+
+class RichReporter:
+    """Progress bars on stderr, only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                                  console=Console(stderr=True), transient=True)
+
+    @contextmanager
+    def running(self) -> Iterator[RichReporter]:
+        with self._progress:
+            yield self
+
+    def task(self, description: str, total: int | None) -> ProgressTask:
+        return _RichTask(self._progress, self._progress.add_task(description, total=total))

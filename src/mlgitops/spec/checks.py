@@ -1,0 +1,10 @@
+"""Checks that other parts of the engine add to loading (run by `validate` and `run`)."""
+
+from __future__ import annotations
+
+from .load import ProjectCheck
+
+
+def project_checks() -> list[ProjectCheck]:
+    """Every extra check; policy rule compilation is added here by the policy engine."""
+    return []

@@ -1,0 +1,210 @@
+"""The one place that reads and writes YAML.
+
+Reading keeps the line and column of every key and value, rejects duplicate
+keys, bounds file size and alias expansion, and never constructs Python
+objects beyond plain scalars, lists and dicts (YAML never runs code). Mapping
+keys stay the strings written in the file, so `on:` is never read as `True`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Diagnostic
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_NODES = 100_000
+
+Loc = tuple[str | int, ...]
+
+try:  # the C loader is ~10x faster; fall back when libyaml is missing
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+    _Dumper: type[yaml.SafeDumper] = yaml.CSafeDumper  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+    _Dumper = yaml.SafeDumper
+
+
+@dataclass(frozen=True)
+class Mark:
+    line: int  # 1-based
+    col: int  # 1-based
+
+
+@dataclass
+class LocatedDocument:
+    """A YAML document as plain data plus the position of every path in it."""
+
+    file: str
+    data: Any
+    key_marks: dict[Loc, Mark] = field(default_factory=dict)
+    value_marks: dict[Loc, Mark] = field(default_factory=dict)
+
+    def mark(self, loc: Loc, *, key: bool = False) -> Mark:
+        """The closest known position of `loc`: its key (or value), else its parent's."""
+        marks = (self.key_marks, self.value_marks) if key else (self.value_marks, self.key_marks)
+        probe = tuple(loc)
+        while True:
+            for table in marks:
+                if probe in table:
+                    return table[probe]
+            if not probe:
+                return Mark(1, 1)
+            probe = probe[:-1]
+
+    def diagnostic(self, loc: Loc, message: str, *, key: bool = False) -> Diagnostic:
+        mark = self.mark(loc, key=key)
+        return Diagnostic(self.file, mark.line, mark.col, format_loc(loc), message)
+
+
+class YamlLoadError(Exception):
+    """The file is not YAML we accept; carries one diagnostic."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(str(diagnostic))
+        self.diagnostic = diagnostic
+
+
+def format_loc(loc: Loc) -> str:
+    """('models', 'x', 'rules', 2, 'rule') -> 'models.x.rules[2].rule'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, doc: LocatedDocument) -> None:
+        self.doc = doc
+        self.nodes = 0
+        self.scalars = _Loader("")
+
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise YamlLoadError(
+                Diagnostic(self.doc.file, *_mark_tuple(node), format_loc(loc),
+                           f"document expands to more than {MAX_NODES} nodes (alias bomb?)")
+            )
+        self.doc.value_marks.setdefault(loc, _mark(node))
+        if isinstance(node, yaml.MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in _merged_pairs(node):
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise YamlLoadError(
+                        Diagnostic(self.doc.file, *_mark_tuple(key_node), format_loc(loc),
+                                   "mapping keys must be plain strings")
+                    )
+                key = str(key_node.value)
+                child = (*loc, key)
+                if key in result:
+                    first = self.doc.key_marks[child]
+                    raise YamlLoadError(
+                        Diagnostic(self.doc.file, *_mark_tuple(key_node), format_loc(child),
+                                   f"duplicate key '{key}' (first defined on line {first.line})")
+                    )
+                self.doc.key_marks[child] = _mark(key_node)
+                result[key] = self.build(value_node, child)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
+        if node.tag not in _SAFE_SCALAR_TAGS:
+            raise YamlLoadError(
+                Diagnostic(self.doc.file, *_mark_tuple(node), format_loc(loc),
+                           f"tag {node.tag} is not allowed; write a plain value")
+            )
+        return self.scalars.construct_object(node, deep=True)
+
+
+_SAFE_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+
+
+def _mark_tuple(node: yaml.Node) -> tuple[int, int]:
+    m = _mark(node)
+    return m.line, m.col
+
+
+def _merged_pairs(node: yaml.MappingNode) -> Iterator[tuple[yaml.Node, yaml.Node]]:
+    """Key/value pairs, with `<<: *anchor` merges expanded (explicit keys win)."""
+    merges: list[tuple[yaml.Node, yaml.Node]] = []
+    own: list[tuple[yaml.Node, yaml.Node]] = []
+    for key_node, value_node in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in sources:
+                if isinstance(source, yaml.MappingNode):
+                    merges.extend(_merged_pairs(source))
+        else:
+            own.append((key_node, value_node))
+    own_keys = {k.value for k, _ in own if isinstance(k, yaml.ScalarNode)}
+    seen: set[str] = set()
+    for key_node, value_node in merges:
+        if key_node.value not in own_keys and key_node.value not in seen:
+            seen.add(key_node.value)
+            yield key_node, value_node
+    yield from own
+
+
+def parse_text(text: str, file: str) -> LocatedDocument:
+    """Parse one YAML document with positions. Raises YamlLoadError."""
+    doc = LocatedDocument(file=file, data=None)
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise YamlLoadError(Diagnostic(file, 1, 1, "", f"file is larger than {MAX_FILE_BYTES // 1024} KiB"))
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or "invalid YAML"
+        if "\t" in problem or "'\\t'" in problem:
+            problem += " (YAML does not allow tabs for indentation; use spaces)"
+        raise YamlLoadError(Diagnostic(file, line, col, "", f"YAML syntax error: {problem}")) from None
+    except yaml.YAMLError as exc:
+        raise YamlLoadError(Diagnostic(file, 1, 1, "", f"YAML error: {exc}")) from None
+    if node is None:
+        raise YamlLoadError(Diagnostic(file, 1, 1, "", "file is empty; expected a mapping"))
+    doc.data = _Builder(doc).build(node, ())
+    return doc
+
+
+def load_file(path: Path, display: str) -> LocatedDocument:
+    """Read and parse `path`; `display` is how the file is named in messages."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise YamlLoadError(Diagnostic(display, 1, 1, "", "file not found")) from None
+    if size > MAX_FILE_BYTES:
+        raise YamlLoadError(Diagnostic(display, 1, 1, "", f"file is larger than {MAX_FILE_BYTES // 1024} KiB"))
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise YamlLoadError(Diagnostic(display, line, 1, "", "file is not valid UTF-8")) from None
+    return parse_text(text, display)
+
+
+def dump(data: Any, *, width: int = 120) -> str:
+    """Deterministic block-style YAML (keys in insertion order)."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+                     allow_unicode=True, width=width)
