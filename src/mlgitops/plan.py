@@ -1,0 +1,101 @@
+"""The plan: per model, the stages to run, their inputs and cache keys.
+
+A plain data structure shared by `run`, `run --dry`, `status` and the
+workflow compiler. Building it reads files (to hash them) but imports no
+machine-learning library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from .spec import Project
+
+STAGES = ("validate-data", "train", "test", "convert", "policy", "register")
+
+# Library versions that change what training produces; part of every cache key.
+KEY_LIBRARIES = ("mlgitops", "scikit-learn", "skl2onnx", "onnx", "onnxruntime", "numpy", "scipy", "pandas")
+
+
+def library_versions() -> dict[str, str]:
+    versions = {}
+    for name in KEY_LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "missing"
+    return versions
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode("utf-8")
+
+
+def digest(*parts: Any) -> str:
+    return hashlib.sha256(canonical_json(list(parts))).hexdigest()
+
+
+@dataclass(frozen=True)
+class StagePlan:
+    name: str
+    key: str  # content hash of everything the stage reads
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    model: str
+    dataset: str
+    input_files: tuple[str, ...]  # repo-relative files the model's result depends on
+    spec_sha256: str  # of the model's spec section and its dataset's section
+    data_sha256: str
+    pipeline_sha256: str
+    stages: tuple[StagePlan, ...]
+
+    @property
+    def cache_key(self) -> str:
+        """Key of the whole chain: equal keys mean an identical candidate."""
+        return self.stages[-1].key
+
+    def stage(self, name: str) -> StagePlan:
+        return next(s for s in self.stages if s.name == name)
+
+
+def model_input_files(project: Project, name: str) -> list[str]:
+    """Files whose change affects the model: dataset, pipeline file, policy files."""
+    model = project.spec.models[name]
+    files = [project.spec.datasets[model.dataset].path]
+    if model.pipeline:
+        files.append(model.pipeline)
+    files.extend(model.policies)
+    return files
+
+
+def plan_model(project: Project, name: str, file_digests: dict[str, str],
+               versions: dict[str, str] | None = None) -> ModelPlan:
+    """Plan one model. `file_digests` maps repo-relative data paths to sha256 (hashed once per run)."""
+    versions = versions or library_versions()
+    model = project.spec.models[name]
+    dataset = project.spec.datasets[model.dataset]
+    spec_section = {"model": model.model_dump(mode="json", by_alias=True),
+                    "dataset": dataset.model_dump(mode="json", by_alias=True)}
+    spec_sha = digest(spec_section)
+    data_sha = file_digests[dataset.path]
+    pipeline = project.pipelines[name].model_dump(mode="json", by_alias=True)
+    pipeline_sha = digest(pipeline)
+    policy_digests = {path: project.file_digests[path] for path in model.policies}
+
+    validate_key = digest("validate-data", data_sha, spec_section["dataset"], versions)
+    train_key = digest("train", validate_key, spec_sha, pipeline_sha, versions)
+    test_key = digest("test", train_key, model.gates and {k: v.model_dump() for k, v in model.gates.items()})
+    convert_key = digest("convert", train_key, model.onnx.model_dump())
+    policy_key = digest("policy", test_key, convert_key, policy_digests)
+    register_key = digest("register", policy_key)
+    stages = (StagePlan("validate-data", validate_key), StagePlan("train", train_key),
+              StagePlan("test", test_key), StagePlan("convert", convert_key),
+              StagePlan("policy", policy_key), StagePlan("register", register_key))
+    return ModelPlan(model=name, dataset=model.dataset, input_files=tuple(model_input_files(project, name)),
+                     spec_sha256=spec_sha, data_sha256=data_sha, pipeline_sha256=pipeline_sha, stages=stages)
