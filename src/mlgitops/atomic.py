@@ -55,3 +55,23 @@ def staged_directory(final: Path) -> Iterator[Path]:
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def replace_directory(final: Path, files: dict[str, bytes]) -> None:
+    """Make `final` hold exactly `files`: staged beside it, then swapped in with renames."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".staging", dir=final.parent))
+    old = final.with_name(f".{final.name}.old")
+    try:
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+        if old.exists():
+            shutil.rmtree(old)
+        if final.exists():
+            final.rename(old)
+        staging.rename(final)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+        if old.exists():
+            shutil.rmtree(old, ignore_errors=True)

@@ -74,9 +74,16 @@ def model_input_files(project: Project, name: str) -> list[str]:
     return files
 
 
-def plan_model(project: Project, name: str, file_digests: dict[str, str],
+def plan_model(project: Project, name: str, file_digests: dict[str, str], *,
+               production_sha256: str | None = None, today: str = "",
                versions: dict[str, str] | None = None) -> ModelPlan:
-    """Plan one model. `file_digests` maps repo-relative data paths to sha256 (hashed once per run)."""
+    """Plan one model.
+
+    `file_digests` maps repo-relative data paths to sha256 (hashed once per run).
+    Gates and policies also depend on the production version (max_drop,
+    no-regression rules) and on the date (waivers expire), so both are part of
+    the keys of `test` and `policy`.
+    """
     versions = versions or library_versions()
     model = project.spec.models[name]
     dataset = project.spec.datasets[model.dataset]
@@ -90,9 +97,10 @@ def plan_model(project: Project, name: str, file_digests: dict[str, str],
 
     validate_key = digest("validate-data", data_sha, spec_section["dataset"], versions)
     train_key = digest("train", validate_key, spec_sha, pipeline_sha, versions)
-    test_key = digest("test", train_key, model.gates and {k: v.model_dump() for k, v in model.gates.items()})
+    gates = {k: v.model_dump() for k, v in model.gates.items()}
+    test_key = digest("test", train_key, gates, production_sha256)
     convert_key = digest("convert", train_key, model.onnx.model_dump())
-    policy_key = digest("policy", test_key, convert_key, policy_digests)
+    policy_key = digest("policy", test_key, convert_key, policy_digests, today)
     register_key = digest("register", policy_key)
     stages = (StagePlan("validate-data", validate_key), StagePlan("train", train_key),
               StagePlan("test", test_key), StagePlan("convert", convert_key),

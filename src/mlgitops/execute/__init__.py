@@ -1,0 +1,1 @@
+"""Executing the plan: each stage a function from typed inputs to a typed result."""
