@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("-C", "--root", type=Path, default=None,
                         help="repository root (default: the current directory)")
     subparsers = parser.add_subparsers(dest="verb", metavar="COMMAND")
-    for verb, module_name in VERBS.items():
+    for module_name in VERBS.values():
         try:
             module = importlib.import_module(f".commands.{module_name}", __package__)
         except ModuleNotFoundError as exc:

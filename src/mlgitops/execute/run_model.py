@@ -70,7 +70,7 @@ def run_model(project: Project, plan: ModelPlan, cache: StageCache, registry: Re
     return result
 
 
-class _StageFailed(Exception):
+class _StageFailedError(Exception):
     def __init__(self, stage: str, problems: list[str], candidate: dict[str, bytes] | None = None) -> None:
         super().__init__(stage)
         self.stage = stage
@@ -116,10 +116,10 @@ def _run_stages(project: Project, plan: ModelPlan, cache: StageCache, registry: 
         artifacts = _artifact_files(project, evidence, art, policy_json, production)
         if policy_problems:
             # keep the failed candidate in the workspace so `mlgitops policy` can show it again
-            raise _StageFailed("policy", policy_problems, candidate=artifacts)
+            raise _StageFailedError("policy", policy_problems, candidate=artifacts)
         _register(plan, registry, artifacts, options, timer, result)
         _write_candidate(project.root, plan.model, artifacts, result)
-    except _StageFailed as failure:
+    except _StageFailedError as failure:
         result.failed_stage = failure.stage
         result.problems.extend(failure.problems)
         for name in ("validate-data", "train", "test", "convert", "policy", "register"):
@@ -146,11 +146,11 @@ class _StageTimer:
         self.result.stages.append(StageResult(name, "cached", 0.0, detail))
         self.progress.advance()
 
-    def fail(self, name: str, problems: list[str], detail: str = "") -> _StageFailed:
+    def fail(self, name: str, problems: list[str], detail: str = "") -> _StageFailedError:
         self.result.stages.append(StageResult(name, "failed", round(time.perf_counter() - self.started, 3),
                                               detail or (problems[0] if problems else "")))
         self.progress.advance()
-        return _StageFailed(name, problems)
+        return _StageFailedError(name, problems)
 
 
 def _validate_data(project: Project, plan: ModelPlan, cache: StageCache, art: _Artifacts,

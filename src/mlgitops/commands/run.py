@@ -1,0 +1,126 @@
+"""`mlgitops run [MODEL…]`: validate-data → train → test → convert → policy → register."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from typing import Any
+
+from rich.table import Table
+
+from ..errors import EXIT_CHECK_FAILED, EXIT_OK
+from ..execute.results import ModelRunResult
+from ..spec import load_project
+from ..spec.checks import project_checks
+from . import Annotation, Context, Outcome
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser("run", parents=[common], help="run the pipeline for some or all models")
+    parser.add_argument("models", nargs="*", metavar="MODEL", help="models to run (default: all)")
+    parser.add_argument("--dry", action="store_true", help="show the plan and which stages are cached; run nothing")
+    parser.add_argument("--no-cache", action="store_true", help="ignore the stage cache")
+    parser.add_argument("--no-register", action="store_true", help="leave passing candidates unregistered")
+    parser.set_defaults(handler=lambda args, ctx: run(ctx, args.models, dry=args.dry, use_cache=not args.no_cache,
+                                                      register_candidates=not args.no_register))
+
+
+def run(ctx: Context, models: list[str], *, dry: bool = False, use_cache: bool = True,
+        register_candidates: bool = True, today: dt.date | None = None) -> Outcome:
+    project = load_project(ctx.root, extra_checks=project_checks())
+    names = [project.model(name) and name for name in models] or list(project.spec.models)
+    if dry:
+        return _dry(ctx, project, names, today or dt.date.today())
+    from ..execute.runner import run_models
+
+    results = run_models(project, names, use_cache=use_cache, register=register_candidates, today=today,
+                         reporter=ctx.reporter)
+    failed = [r for r in results if not r.passed]
+    data = {"ok": not failed, "models": [r.to_json() for r in results]}
+    renderables: list[Any] = [summary_table(results)]
+    for result in failed:
+        renderables.append(f"[bold red]{result.model}[/] failed at {result.failed_stage}:")
+        renderables.extend(f"  - {problem}" for problem in result.problems)
+    annotations = [Annotation("error", f"{r.model} failed at {r.failed_stage}: {p}", file="mlops.yaml")
+                   for r in failed for p in r.problems[:10]]
+    return Outcome(EXIT_CHECK_FAILED if failed else EXIT_OK, data, renderables,
+                   summary_markdown=summary_markdown(results), annotations=annotations)
+
+
+def _dry(ctx: Context, project: Any, names: list[str], today: dt.date) -> Outcome:
+    from ..execute.cache import StageCache
+    from ..execute.runner import plan_models
+    from ..registry import Registry
+    from ..workspace import cache_dir
+
+    registry = Registry(ctx.root)
+    cache = StageCache(cache_dir(ctx.root))
+    plans = plan_models(project, names, registry, today)
+    table = Table(title="plan (nothing runs)")
+    for column in ("model", "stage", "key", "cached"):
+        table.add_column(column)
+    rows = []
+    for plan in plans:
+        for stage in plan.stages:
+            cached = (registry.find_by_cache_key(plan.model, plan.cache_key) is not None
+                      if stage.name == "register" else cache.get(stage.name, stage.key) is not None)
+            rows.append({"model": plan.model, "stage": stage.name, "key": stage.key, "cached": cached})
+            table.add_row(plan.model, stage.name, stage.key[:12], "yes" if cached else "no")
+    return Outcome(EXIT_OK, {"ok": True, "plan": rows}, [table])
+
+
+def _gates_cell(result: ModelRunResult) -> str:
+    if not result.gates:
+        return "–" if result.failed_stage not in ("validate-data", "train") else "not run"
+    counts: dict[str, int] = {}
+    for gate in result.gates:
+        counts[gate["status"]] = counts.get(gate["status"], 0) + 1
+    return ", ".join(f"{n} {status}" for status, n in counts.items())
+
+
+def _parity_cell(result: ModelRunResult) -> str:
+    if not result.onnx:
+        return "not run"
+    onnx = result.onnx
+    verdict = "ok" if onnx["passed"] else "FAILED"
+    return f"{verdict} ({onnx['max_abs_diff']:.1e})"
+
+
+def _metrics_cell(result: ModelRunResult) -> str:
+    return ", ".join(f"{k} {v:.3f}" for k, v in result.metrics.items()) or "–"
+
+
+def _status_cell(result: ModelRunResult) -> str:
+    if not result.passed:
+        return f"failed: {result.failed_stage}"
+    cached = all(s.status in ("cached", "skipped") for s in result.stages)
+    if result.registered == "new":
+        return f"registered v{result.version}"
+    if result.registered == "existing":
+        return f"v{result.version}" + (" (cached)" if cached else " (unchanged)")
+    return "passed (not registered)"
+
+
+def summary_table(results: list[ModelRunResult]) -> Table:
+    table = Table(title="mlgitops run")
+    for column in ("model", "result", "metrics", "gates", "ONNX parity", "time"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        style = "green" if r.passed else "red"
+        table.add_row(r.model, f"[{style}]{_status_cell(r)}[/]", _metrics_cell(r), _gates_cell(r),
+                      _parity_cell(r), f"{r.seconds:.1f}s")
+    return table
+
+
+def summary_markdown(results: list[ModelRunResult]) -> str:
+    lines = ["## mlgitops run", "", "| model | result | metrics | gates | ONNX parity | time |",
+             "|---|---|---|---|---|---:|"]
+    for r in results:
+        lines.append(f"| {r.model} | {_status_cell(r)} | {_metrics_cell(r)} | {_gates_cell(r)} | "
+                     f"{_parity_cell(r)} | {r.seconds:.1f}s |")
+    for r in results:
+        lines += ["", f"### {r.model}", "", "| stage | status | time | detail |", "|---|---|---:|---|"]
+        lines += [f"| {s.name} | {s.status} | {s.seconds:.2f}s | {s.detail} |" for s in r.stages]
+        if r.report_markdown:
+            lines += ["", r.report_markdown.rstrip()]
+    return "\n".join(lines) + "\n"
