@@ -1,0 +1,143 @@
+"""`mlgitops predict MODEL FILE`: score a file with the production ONNX model."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from ..errors import EXIT_OK, BadInputError, CheckFailedError
+from ..registry import Registry
+from ..spec import load_project
+from . import Context, Outcome
+
+PREVIEW_ROWS = 10
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "predict", parents=[common], help="score a file with the production model"
+    )
+    parser.add_argument("model", metavar="MODEL")
+    parser.add_argument(
+        "file", metavar="FILE", type=Path, help="a .csv or .parquet file with the feature columns"
+    )
+    parser.add_argument(
+        "--output", "-o", type=Path, default=None, help="write predictions here (.csv or .parquet)"
+    )
+    parser.add_argument(
+        "--version", type=int, default=None, help="score with this registered version instead"
+    )
+    parser.set_defaults(
+        handler=lambda args, ctx: run(
+            ctx, args.model, args.file, output=args.output, version=args.version
+        )
+    )
+
+
+def run(
+    ctx: Context,
+    model_name: str,
+    file: Path,
+    *,
+    output: Path | None = None,
+    version: int | None = None,
+) -> Outcome:
+    project = load_project(ctx.root, check_estimators=False)
+    model = project.model(model_name)
+    dataset = project.spec.datasets[model.dataset]
+    registry = Registry(ctx.root)
+    if version is None:
+        pointer = registry.production(model_name)
+        if pointer is None:
+            raise BadInputError(
+                f"{model_name} has no production version (models/{model_name}/production.yaml)",
+                hint="promote a version first, or pass --version N to score a registered one",
+            )
+        ref = registry.ref(model_name, pointer.version)
+        onnx_bytes = registry.read_artifact(ref, "model.onnx")
+        import hashlib
+
+        if hashlib.sha256(onnx_bytes).hexdigest() != pointer.sha256:
+            raise CheckFailedError(
+                f"models/{model_name}/versions/{ref.version}/model.onnx does not match the "
+                "sha256 in production.yaml",
+                hint="restore the registry from git",
+            )
+    else:
+        ref = registry.ref(model_name, version)
+        onnx_bytes = registry.read_artifact(ref, "model.onnx")
+    features = registry.evidence(ref).features
+
+    from ..data.read import read_table
+    from ..data.validate import coerce_frame, validate_frame
+    from ..onnx.score import OnnxScorer
+    from ..spec.models import DatasetSpec
+
+    display = str(file)
+    frame = read_table(file if file.is_absolute() else Path.cwd() / file, display)
+    frame = (
+        frame[[c for c in frame.columns if c in features]]
+        if set(features) <= set(frame.columns)
+        else frame
+    )
+    # validate only the feature columns: scoring files need no target
+    feature_spec = DatasetSpec.model_validate(
+        {
+            "path": dataset.path,
+            "target": features[0],
+            "columns": {
+                name: dataset.columns[name].model_dump(exclude_none=True) for name in features
+            },
+        }
+    )
+    report = validate_frame(frame, feature_spec, file=display, dataset_checks=False)
+    if not report.passed:
+        raise CheckFailedError(
+            f"{display} does not match the features of {model_name}:\n" + report.to_markdown(),
+            hint="fix the listed columns and score again",
+        )
+    coerced = coerce_frame(frame, feature_spec)
+    labels, proba = OnnxScorer(onnx_bytes).predict(coerced)
+    import pandas as pd
+
+    scored = pd.DataFrame({"prediction": labels})
+    classes = registry.evidence(ref).training.classes
+    if proba is not None:
+        for index, name in enumerate(classes or range(proba.shape[1])):
+            scored[f"proba_{name}"] = proba[:, index]
+    if output is not None:
+        _write(scored, output if output.is_absolute() else Path.cwd() / output)
+    preview = Table(
+        title=f"{model_name} v{ref.version}: {len(scored)} rows scored"
+        + (f" → {output}" if output else "")
+    )
+    for column in scored.columns:
+        preview.add_column(str(column))
+    for row in scored.head(PREVIEW_ROWS).itertuples(index=False):
+        preview.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row])
+    data = {
+        "ok": True,
+        "model": model_name,
+        "version": ref.version,
+        "rows": len(scored),
+        "output": str(output) if output else None,
+        "predictions": scored.to_dict(orient="records") if output is None else None,
+    }
+    return Outcome(EXIT_OK, data, [preview])
+
+
+def _write(frame: Any, path: Path) -> None:
+    from .. import atomic
+
+    if path.suffix.lower() == ".parquet":
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        atomic.write_bytes(path, buffer.getvalue())
+    elif path.suffix.lower() == ".csv":
+        atomic.write_text(path, frame.to_csv(index=False, lineterminator="\n"))
+    else:
+        raise BadInputError(f"--output {path}: use a .csv or .parquet file name")

@@ -1,0 +1,134 @@
+"""`mlgitops status`: models, production versions, last run, gates, drift, open promotions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from ..errors import EXIT_OK, MlgitopsError
+from ..registry import Registry
+from ..spec import load_project
+from ..workspace import candidate_dir, workspace
+from . import Context, Outcome
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "status", parents=[common], help="show models, versions, gates, drift"
+    )
+    parser.set_defaults(handler=lambda args, ctx: run(ctx))
+
+
+def run(ctx: Context) -> Outcome:
+    project = load_project(ctx.root, check_estimators=False)
+    registry = Registry(ctx.root)
+    branches = _promotion_branches(ctx.root)
+    rows = [_model_status(ctx.root, registry, name, branches) for name in project.spec.models]
+    table = Table(title=f"mlgitops status: {project.spec.project}")
+    for column in ("model", "production", "latest", "last run", "gates", "drift", "promotion"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row["model"],
+            _version(row["production"]),
+            _version(row["latest"]),
+            row["last_run"],
+            row["gates"],
+            row["drift"],
+            row["promotion"],
+        )
+    return Outcome(EXIT_OK, {"ok": True, "models": rows}, [table])
+
+
+def _version(value: int | None) -> str:
+    return "–" if value is None else f"v{value}"
+
+
+def _model_status(root: Path, registry: Registry, name: str, branches: set[str]) -> dict[str, Any]:
+    try:
+        pointer = registry.production(name)
+        production = pointer.version if pointer else None
+        verified = (
+            "ok" if pointer is None else _verified(registry, name, pointer.version, pointer.sha256)
+        )
+    except MlgitopsError as exc:
+        production, verified = None, f"broken: {exc.message}"
+    latest = registry.latest(name)
+    last = _read_json(candidate_dir(root, name) / "result.json")
+    if last is None:
+        last_run, gates = "never run here", "–"
+    else:
+        last_run = "passed" if last.get("passed") else f"failed at {last.get('failed_stage')}"
+        statuses = [g.get("status") for g in last.get("gates", [])]
+        gates = (
+            ", ".join(
+                f"{statuses.count(s)} {s}"
+                for s in ("passed", "failed", "no baseline")
+                if statuses.count(s)
+            )
+            or "none declared"
+        )
+    drift_report = _read_json(workspace(root) / "drift" / f"{name}.json")
+    drift = (
+        "not checked here"
+        if drift_report is None
+        else ("DRIFTED" if drift_report.get("dataset_drifted") else "no drift")
+    )
+    branch = f"mlgitops/promote/{name}"
+    return {
+        "model": name,
+        "production": production,
+        "production_digest": verified,
+        "latest": latest.version if latest else None,
+        "last_run": last_run,
+        "gates": gates,
+        "drift": drift,
+        "promotion": f"branch {branch}" if branch in branches else "none",
+    }
+
+
+def _verified(registry: Registry, name: str, version: int, sha256: str) -> str:
+    digests = registry.verify(registry.ref(name, version))
+    return (
+        "ok"
+        if digests.get("model.onnx") == sha256
+        else "production.yaml digest differs from model.onnx"
+    )
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _promotion_branches(root: Path) -> set[str]:
+    """Local and remote-tracking promotion branches (no network)."""
+    try:
+        out = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(root),
+                "for-each-ref",
+                "--format=%(refname:short)",
+                "refs/heads/mlgitops/promote",
+                "refs/remotes",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return set()
+    names = set()
+    for line in out.stdout.splitlines():
+        names.add(line.split("/", 1)[1] if line.startswith("origin/") else line)
+    return names
