@@ -8,7 +8,6 @@ keys stay the strings written in the file, so `on:` is never read as `True`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,8 @@ from .errors import Diagnostic
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000
+# Deeper nesting than any spec needs; keeps the recursive builder far from Python's stack limit.
+MAX_DEPTH = 64
 
 Loc = tuple[str | int, ...]
 
@@ -91,29 +92,48 @@ class _Builder:
         self.nodes = 0
         self.scalars = _Loader("")
 
+    def fail(self, node: yaml.Node, loc: Loc, message: str) -> YamlLoadError:
+        return YamlLoadError(
+            Diagnostic(self.doc.file, *_mark_tuple(node), format_loc(loc), message)
+        )
+
     def build(self, node: yaml.Node, loc: Loc) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise YamlLoadError(
-                Diagnostic(self.doc.file, *_mark_tuple(node), format_loc(loc),
-                           f"document expands to more than {MAX_NODES} nodes (alias bomb?)")
+            # an alias bomb's path is meaningless noise; its position is enough
+            raise self.fail(
+                node,
+                (),
+                f"the document expands to more than {MAX_NODES} values through "
+                "aliases (*name); write the values out or use fewer nested aliases",
+            )
+        if len(loc) > MAX_DEPTH:
+            raise self.fail(node, (), f"values are nested more than {MAX_DEPTH} levels deep")
+        if node.tag not in _SAFE_TAGS[type(node)]:
+            raise self.fail(
+                node,
+                loc,
+                f"tag {_short_tag(node.tag)} is not allowed; "
+                "YAML here holds plain values only (write the value without the tag)",
             )
         self.doc.value_marks.setdefault(loc, _mark(node))
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
-            for key_node, value_node in _merged_pairs(node):
+            for key_node, value_node in self.merged_pairs(node):
                 if not isinstance(key_node, yaml.ScalarNode):
-                    raise YamlLoadError(
-                        Diagnostic(self.doc.file, *_mark_tuple(key_node), format_loc(loc),
-                                   "mapping keys must be plain strings")
+                    raise self.fail(key_node, loc, "mapping keys must be plain strings")
+                if key_node.tag not in _SAFE_TAGS[yaml.ScalarNode]:
+                    raise self.fail(
+                        key_node, loc, f"tag {_short_tag(key_node.tag)} is not allowed on a key"
                     )
                 key = str(key_node.value)
                 child = (*loc, key)
                 if key in result:
                     first = self.doc.key_marks[child]
-                    raise YamlLoadError(
-                        Diagnostic(self.doc.file, *_mark_tuple(key_node), format_loc(child),
-                                   f"duplicate key '{key}' (first defined on line {first.line})")
+                    raise self.fail(
+                        key_node,
+                        child,
+                        f"duplicate key '{key}' (first defined on line {first.line}); keep one",
                     )
                 self.doc.key_marks[child] = _mark(key_node)
                 result[key] = self.build(value_node, child)
@@ -121,22 +141,52 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
         assert isinstance(node, yaml.ScalarNode)
-        if node.tag not in _SAFE_SCALAR_TAGS:
-            raise YamlLoadError(
-                Diagnostic(self.doc.file, *_mark_tuple(node), format_loc(loc),
-                           f"tag {node.tag} is not allowed; write a plain value")
-            )
         return self.scalars.construct_object(node, deep=True)
 
+    def merged_pairs(self, node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+        """Key/value pairs, with `<<: *anchor` merges expanded (explicit keys win, then the first merge)."""
+        merged: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        own: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag != _CORE + "merge":
+                own.append((key_node, value_node))
+                continue
+            sources = (
+                value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            )
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    raise self.fail(
+                        source, (), "'<<' merges mappings only; give an alias of a mapping"
+                    )
+                # merges of merges can fan out like an alias bomb: count every pair visited
+                for pair in self.merged_pairs(source):
+                    self.nodes += 1
+                    if self.nodes > MAX_NODES:
+                        raise self.fail(
+                            source,
+                            (),
+                            f"the document expands to more than {MAX_NODES} values "
+                            "through merge keys (<<); write the values out",
+                        )
+                    merged.setdefault(str(pair[0].value), pair)
+        own_keys = {str(k.value) for k, _ in own}
+        return [pair for key, pair in merged.items() if key not in own_keys] + own
 
-_SAFE_SCALAR_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:timestamp",
+
+# Only the core schema's plain types; any other tag (!!python/..., !!binary, !!set, !custom) is refused.
+_CORE = "tag:yaml.org,2002:"
+_SAFE_TAGS: dict[type[yaml.Node], frozenset[str]] = {
+    yaml.ScalarNode: frozenset(
+        _CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp")
+    ),
+    yaml.SequenceNode: frozenset({_CORE + "seq"}),
+    yaml.MappingNode: frozenset({_CORE + "map"}),
 }
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag
 
 
 def _mark_tuple(node: yaml.Node) -> tuple[int, int]:
@@ -144,47 +194,54 @@ def _mark_tuple(node: yaml.Node) -> tuple[int, int]:
     return m.line, m.col
 
 
-def _merged_pairs(node: yaml.MappingNode) -> Iterator[tuple[yaml.Node, yaml.Node]]:
-    """Key/value pairs, with `<<: *anchor` merges expanded (explicit keys win)."""
-    merges: list[tuple[yaml.Node, yaml.Node]] = []
-    own: list[tuple[yaml.Node, yaml.Node]] = []
-    for key_node, value_node in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-            for source in sources:
-                if isinstance(source, yaml.MappingNode):
-                    merges.extend(_merged_pairs(source))
-        else:
-            own.append((key_node, value_node))
-    own_keys = {k.value for k, _ in own if isinstance(k, yaml.ScalarNode)}
-    seen: set[str] = set()
-    for key_node, value_node in merges:
-        if key_node.value not in own_keys and key_node.value not in seen:
-            seen.add(key_node.value)
-            yield key_node, value_node
-    yield from own
-
-
 def parse_text(text: str, file: str) -> LocatedDocument:
     """Parse one YAML document with positions. Raises YamlLoadError."""
     doc = LocatedDocument(file=file, data=None)
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        raise YamlLoadError(Diagnostic(file, 1, 1, "", f"file is larger than {MAX_FILE_BYTES // 1024} KiB"))
+        raise YamlLoadError(
+            Diagnostic(file, 1, 1, "", f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
+        )
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or "invalid YAML"
-        if "\t" in problem or "'\\t'" in problem:
-            problem += " (YAML does not allow tabs for indentation; use spaces)"
-        raise YamlLoadError(Diagnostic(file, line, col, "", f"YAML syntax error: {problem}")) from None
+        raise YamlLoadError(_syntax_diagnostic(exc, text, file)) from None
     except yaml.YAMLError as exc:
         raise YamlLoadError(Diagnostic(file, 1, 1, "", f"YAML error: {exc}")) from None
+    except RecursionError:  # the pure-Python composer recurses per nesting level
+        raise YamlLoadError(
+            Diagnostic(file, 1, 1, "", f"values are nested more than {MAX_DEPTH} levels deep")
+        ) from None
     if node is None:
         raise YamlLoadError(Diagnostic(file, 1, 1, "", "file is empty; expected a mapping"))
     doc.data = _Builder(doc).build(node, ())
     return doc
+
+
+def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = exc.problem or "invalid YAML"
+    lines = text.splitlines()
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    indent = source[: len(source) - len(source.lstrip(" \t"))]
+    if "\t" in indent:
+        # libyaml says "found character that cannot start any token", which hides the cause
+        return Diagnostic(
+            file,
+            line,
+            indent.index("\t") + 1,
+            "",
+            "YAML syntax error: a tab is used for indentation; indent with spaces",
+        )
+    if "another document" in problem:
+        return Diagnostic(
+            file,
+            line,
+            col,
+            "",
+            "YAML syntax error: the file holds more than one document ('---'); keep one",
+        )
+    return Diagnostic(file, line, col, "", f"YAML syntax error: {problem}")
 
 
 def load_file(path: Path, display: str) -> LocatedDocument:
@@ -194,7 +251,9 @@ def load_file(path: Path, display: str) -> LocatedDocument:
     except FileNotFoundError:
         raise YamlLoadError(Diagnostic(display, 1, 1, "", "file not found")) from None
     if size > MAX_FILE_BYTES:
-        raise YamlLoadError(Diagnostic(display, 1, 1, "", f"file is larger than {MAX_FILE_BYTES // 1024} KiB"))
+        raise YamlLoadError(
+            Diagnostic(display, 1, 1, "", f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
+        )
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -206,5 +265,11 @@ def load_file(path: Path, display: str) -> LocatedDocument:
 
 def dump(data: Any, *, width: int = 120) -> str:
     """Deterministic block-style YAML (keys in insertion order)."""
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
-                     allow_unicode=True, width=width)
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=width,
+    )
