@@ -2,7 +2,8 @@
 
 These models check shape and types only. Cross-references (datasets, files,
 estimator parameters, CEL rules) are checked by `load.py`, which knows where
-each value stands in its file.
+each value stands in its file. Field docstrings become the descriptions of the
+JSON Schema that editors use for completion (`mlgitops schema`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,15 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from ..registries import DRIFT_METHOD_NAMES, METRIC_NAMES
 
@@ -22,45 +31,108 @@ ColumnType = Literal["integer", "number", "string", "category", "boolean"]
 Task = Literal["classification", "regression"]
 Severity = Literal["error", "warning"]
 OnDrift = Literal["promote", "issue", "fail"]
-RunsOn = Annotated[str, Field(min_length=1)] | Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+Label = Annotated[str, Field(min_length=1)]
+RunsOn = Label | Annotated[list[Label], Field(min_length=1)]
+
+
+def _did_you_mean(name: str, choices: tuple[str, ...] | list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _known_metric(name: str) -> str:
+    if name not in METRIC_NAMES:
+        raise ValueError(f"unknown metric '{name}'{_did_you_mean(name, METRIC_NAMES)}")
+    return name
+
+
+# Checked in Python (for the did-you-mean); the schema lists the names for completion.
+MetricName = Annotated[
+    str,
+    AfterValidator(_known_metric),
+    WithJsonSchema({"type": "string", "enum": list(METRIC_NAMES)}),
+]
+
+
+def _names_schema(kind: str) -> dict[str, Any]:
+    return {
+        "propertyNames": {"pattern": NAME_PATTERN},
+        "description": f"{kind} by name: lower case letters, digits, '-' or '_'",
+    }
 
 
 class StrictModel(BaseModel):
     """Frozen, and unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, populate_by_name=False)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        strict=False,
+        populate_by_name=False,
+        use_attribute_docstrings=True,
+    )
 
 
 def check_name(kind: str, name: str) -> str | None:
     if _NAME_RE.match(name):
         return None
-    return (f"{kind} name '{name}' must be lower case letters, digits, '-' or '_' "
-            "(at most 63 characters, starting with a letter or digit)")
+    return (
+        f"{kind} name '{name}' must be lower case letters, digits, '-' or '_' "
+        "(at most 63 characters, starting with a letter or digit)"
+    )
 
 
 # --- mlops.yaml ---------------------------------------------------------------
 
 
 class CISpec(StrictModel):
+    """How the compiled GitHub Actions workflows run."""
+
     python: str = "3.11"
+    """Python version for setup-python, quoted ("3.11")."""
     runs_on: RunsOn = "ubuntu-latest"
+    """Runner label, or a list of self-hosted runner labels."""
     default_branch: str = "main"
+    """The branch whose production.yaml files are deployed."""
     install: str = "pip install -e ."
+    """Shell command that installs the project and mlgitops."""
     timeout_minutes: int = Field(default=60, ge=1, le=360)
+    """Timeout of each job, in minutes."""
+
+    @field_validator("python", mode="before")
+    @classmethod
+    def _quoted_version(cls, value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError(
+                f'write the version in quotes, like "{value}": unquoted, YAML reads it '
+                "as a number (3.10 becomes 3.1)"
+            )
+        return value
 
 
 class ColumnSpec(StrictModel):
+    """One column of a dataset: its type and the values it may hold."""
+
     type: ColumnType
+    """integer, number, string, category or boolean."""
     min: float | None = None
+    """Smallest allowed value (integer and number columns)."""
     max: float | None = None
+    """Largest allowed value (integer and number columns)."""
     nullable: bool = False
+    """Whether the column may have missing values."""
     values: list[str | int | bool] | None = Field(default=None, min_length=1)
+    """The allowed values of a category column."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ColumnSpec:
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
-        if self.type in ("string", "category", "boolean") and (self.min is not None or self.max is not None):
+        if self.type in ("string", "category", "boolean") and (
+            self.min is not None or self.max is not None
+        ):
             raise ValueError(f"min/max apply to integer and number columns, not {self.type}")
         if self.type == "category" and self.values is None:
             raise ValueError("a category column needs 'values' (the allowed categories)")
@@ -68,17 +140,29 @@ class ColumnSpec(StrictModel):
 
 
 class ChecksSpec(StrictModel):
+    """Dataset-level data validation."""
+
     min_rows: int | None = Field(default=None, ge=0)
+    """Fail when the data has fewer rows."""
     max_null_fraction: float | None = Field(default=None, ge=0.0, le=1.0)
+    """Fail when any column has a larger share of missing values."""
     unique: list[str] = Field(default_factory=list)
+    """Columns whose values must be unique."""
 
 
 class DatasetSpec(StrictModel):
+    """A dataset: a CSV or Parquet file in the repository and its declared columns."""
+
     path: str = Field(min_length=1)
+    """The data file (.csv or .parquet), relative to the repository root."""
     target: str = Field(min_length=1)
+    """The column models predict."""
     columns: dict[str, ColumnSpec] = Field(min_length=1)
+    """Every column, with its type and bounds."""
     checks: ChecksSpec = ChecksSpec()
+    """Dataset-level checks (row count, missing values, uniqueness)."""
     current: str | None = None
+    """Where fresh production data lands (a path or a glob), compared for drift."""
 
     @field_validator("path")
     @classmethod
@@ -89,20 +173,34 @@ class DatasetSpec(StrictModel):
 
 
 class FeaturesSpec(StrictModel):
+    """Which columns are features (default: every column but the target)."""
+
     include: list[str] | None = None
+    """Use only these columns."""
     exclude: list[str] = Field(default_factory=list)
+    """Leave these columns out (identifiers, leaks)."""
 
 
 class SplitSpec(StrictModel):
+    """The train/test split."""
+
     test_size: float = Field(default=0.2, gt=0.0, lt=1.0)
+    """Share of rows held out for testing."""
     seed: int = Field(default=42, ge=0, le=2**32 - 1)
+    """Random seed of the split."""
     stratify: bool = True
+    """Keep class proportions in both parts (classification)."""
 
 
 class GateSpec(StrictModel):
+    """Bounds a metric must meet, or the run fails and nothing is registered."""
+
     min: float | None = None
+    """The metric must be at least this."""
     max: float | None = None
+    """The metric must be at most this."""
     max_drop: float | None = Field(default=None, ge=0.0)
+    """The metric may be at most this much worse than production's."""
 
     @model_validator(mode="after")
     def _some_bound(self) -> GateSpec:
@@ -114,82 +212,138 @@ class GateSpec(StrictModel):
 
 
 class OnnxSpec(StrictModel):
+    """ONNX conversion and its parity check against scikit-learn."""
+
     opset: int = Field(default=17, ge=9, le=21)
+    """ONNX opset version."""
     tolerance: float = Field(default=1e-4, gt=0.0, le=1.0)
+    """Largest allowed difference between ONNX and scikit-learn outputs."""
 
 
 class DriftSpec(StrictModel):
+    """Drift detection on the dataset's current data."""
+
     schedule: str | None = None
-    method: str = "auto"
+    """Cron schedule of the drift check (5 fields, UTC, at most every 5 minutes)."""
+    method: Annotated[str, WithJsonSchema({"type": "string", "enum": list(DRIFT_METHOD_NAMES)})] = (
+        "auto"
+    )
+    """Statistic per feature; auto picks one by column type."""
     threshold: float | None = Field(default=None, gt=0.0)
+    """A feature drifts when its statistic passes this (default: the method's own)."""
     drift_share: float = Field(default=0.5, gt=0.0, le=1.0)
+    """The dataset drifts when this share of features drift."""
     on_drift: OnDrift = "promote"
+    """promote (retrain and open a pull request), issue, or fail."""
 
     @field_validator("method")
     @classmethod
     def _method(cls, value: str) -> str:
         if value not in DRIFT_METHOD_NAMES:
-            raise ValueError(f"unknown drift method '{value}'{_did_you_mean(value, DRIFT_METHOD_NAMES)}; "
-                             f"choose one of {', '.join(DRIFT_METHOD_NAMES)}")
+            raise ValueError(
+                f"unknown drift method '{value}'{_did_you_mean(value, DRIFT_METHOD_NAMES)}; "
+                f"choose one of {', '.join(DRIFT_METHOD_NAMES)}"
+            )
         return value
 
 
 class PromotionSpec(StrictModel):
+    """The promotion pull request."""
+
     reviewers: list[str] = Field(default_factory=list)
+    """GitHub users asked to review."""
     labels: list[str] = Field(default_factory=list)
+    """Labels put on the pull request."""
 
 
 class NumericPreprocessSpec(StrictModel):
+    """Preprocessing of integer and number columns."""
+
     impute: Literal["mean", "median", "most_frequent", "zero"] = "median"
+    """How missing values are filled."""
     scale: Literal["standard", "minmax", "robust", "none"] = "standard"
+    """How values are scaled."""
 
 
 class CategoricalPreprocessSpec(StrictModel):
+    """Preprocessing of string, category and boolean columns."""
+
     impute: Literal["most_frequent", "missing"] = "most_frequent"
+    """How missing values are filled."""
     encode: Literal["onehot", "ordinal"] = "onehot"
+    """How categories become numbers."""
 
 
 class PreprocessSpec(StrictModel):
+    """Preprocessing before the estimator."""
+
     numeric: NumericPreprocessSpec = NumericPreprocessSpec()
+    """Integer and number columns."""
     categorical: CategoricalPreprocessSpec = CategoricalPreprocessSpec()
+    """String, category and boolean columns."""
 
 
 class EstimatorSpec(StrictModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    """A scikit-learn estimator, by import path, and its parameters."""
+
+    # Code may build it by field name; files must say `class` (load.py validates with by_name=False).
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
 
     class_path: str = Field(alias="class", min_length=1)
+    """Import path of the class, e.g. sklearn.ensemble.RandomForestClassifier."""
     params: dict[str, Any] = Field(default_factory=dict)
+    """Constructor parameters, checked against the estimator's own."""
 
 
 class PipelineSpec(StrictModel):
     """A pipeline file (or the inline form inside a model)."""
 
     preprocess: PreprocessSpec = PreprocessSpec()
+    """Preprocessing before the estimator."""
     estimator: EstimatorSpec
+    """The estimator that is trained."""
 
 
 class ModelSpec(StrictModel):
+    """A model: what it learns from, how it is trained, and what it must meet."""
+
     dataset: str
+    """Name of the dataset it trains on."""
     task: Task
+    """classification or regression."""
     features: FeaturesSpec = FeaturesSpec()
+    """Which columns are features."""
     pipeline: str | None = None
+    """A pipeline file (relative to the repository root); or give estimator inline."""
     preprocess: PreprocessSpec | None = None
+    """Inline preprocessing (without a pipeline file)."""
     estimator: EstimatorSpec | None = None
+    """Inline estimator (without a pipeline file)."""
     split: SplitSpec = SplitSpec()
-    metrics: list[str] = Field(default_factory=list)
-    gates: dict[str, GateSpec] = Field(default_factory=dict)
+    """The train/test split."""
+    metrics: list[MetricName] = Field(default_factory=list)
+    """Metrics computed on the test split."""
+    gates: dict[str, GateSpec] = Field(
+        default_factory=dict,
+        json_schema_extra={"propertyNames": {"enum": list(METRIC_NAMES)}},
+    )
+    """Bounds per metric (the metric must be listed in metrics)."""
     onnx: OnnxSpec = OnnxSpec()
+    """ONNX conversion and parity check."""
     policies: list[str] = Field(default_factory=list)
+    """Policy files (relative to the repository root) evaluated on every candidate."""
     drift: DriftSpec | None = None
+    """Drift detection; without it the model is not watched."""
     promotion: PromotionSpec = PromotionSpec()
+    """The promotion pull request."""
     runs_on: RunsOn | None = None
+    """Runner label(s) for this model's jobs (default: ci.runs_on)."""
 
     @field_validator("metrics")
     @classmethod
     def _metrics(cls, value: list[str]) -> list[str]:
-        for name in value:
-            if name not in METRIC_NAMES:
-                raise ValueError(f"unknown metric '{name}'{_did_you_mean(name, METRIC_NAMES)}")
         if len(set(value)) != len(value):
             raise ValueError("metrics are listed more than once")
         return value
@@ -198,45 +352,67 @@ class ModelSpec(StrictModel):
     def _one_pipeline(self) -> ModelSpec:
         if self.pipeline is None and self.estimator is None:
             raise ValueError("give either 'pipeline' (a pipeline file) or an inline 'estimator'")
-        if self.pipeline is not None and (self.estimator is not None or self.preprocess is not None):
+        if self.pipeline is not None and (
+            self.estimator is not None or self.preprocess is not None
+        ):
             raise ValueError("give either 'pipeline' or inline 'estimator'/'preprocess', not both")
         return self
 
 
 class Spec(StrictModel):
+    """mlops.yaml: the datasets, models, gates, policies and drift rules of a repository."""
+
     version: Literal[1]
+    """Format version of this file: 1."""
     project: str = Field(min_length=1)
+    """Name of the project."""
     ci: CISpec = CISpec()
+    """How the compiled workflows run."""
     allow_packages: list[str] = Field(default_factory=list)
-    datasets: dict[str, DatasetSpec] = Field(min_length=1)
-    models: dict[str, ModelSpec] = Field(min_length=1)
+    """Top-level packages besides sklearn whose estimators may be named."""
+    datasets: dict[str, DatasetSpec] = Field(
+        min_length=1, json_schema_extra=_names_schema("Datasets")
+    )
+    """Datasets by name."""
+    models: dict[str, ModelSpec] = Field(min_length=1, json_schema_extra=_names_schema("Models"))
+    """Models by name."""
 
 
 # --- policy files ---------------------------------------------------------------
 
 
 class RuleSpec(StrictModel):
+    """One rule: a CEL expression over the candidate's evidence that must be true."""
+
     name: str = Field(min_length=1)
+    """Unique name of the rule in its file."""
     rule: str = Field(min_length=1)
+    """CEL expression over candidate, production and model."""
     severity: Severity = "error"
+    """error blocks the candidate; warning is reported only."""
     description: str | None = None
+    """Why the rule exists."""
 
 
 class WaiverSpec(StrictModel):
+    """A time-limited exception to one rule for one model."""
+
     rule: str
+    """Name of the waived rule."""
     model: str
+    """Name of the model it applies to."""
     until: dt.date
+    """Last day the waiver holds (YYYY-MM-DD)."""
     reason: str = Field(min_length=1)
+    """Why the rule is waived."""
 
 
 class PolicyFileSpec(StrictModel):
+    """A policy file: rules over the evidence of a candidate, and waivers."""
+
     policy: str = Field(min_length=1)
+    """Name of the policy."""
     rules: list[RuleSpec] = Field(min_length=1)
+    """The rules."""
     waivers: list[WaiverSpec] = Field(default_factory=list)
-
-
-def _did_you_mean(name: str, choices: tuple[str, ...] | list[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    """Time-limited exceptions."""
