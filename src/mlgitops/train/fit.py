@@ -1,0 +1,202 @@
+"""Train one model: features, labels, split, fit, holdout predictions and metrics."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import BadInputError
+from ..evidence import TrainingEvidence
+from .inputs import NUMERIC_TYPES
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sklearn.pipeline import Pipeline
+
+    from ..spec.models import DatasetSpec, ModelSpec, PipelineSpec, Task
+
+
+@dataclass
+class TrainResult:
+    """A fitted pipeline and what it did on the holdout.
+
+    `pipeline` reads the validated frame's feature columns directly
+    (`pipeline.predict(X_test)`); X_* keep the frame's index, so row numbers
+    in reports are the dataset's. Classification labels are strings.
+    """
+
+    task: Task
+    estimator: str  # class path
+    params: dict[str, Any]  # the estimator's params as fitted (random_state filled in)
+    pipeline: Pipeline
+    features: list[str]  # in input order
+    numeric: list[str]
+    categorical: list[str]
+    X_train: pd.DataFrame
+    X_test: pd.DataFrame
+    y_train: np.ndarray
+    y_test: np.ndarray
+    classes: list[str]  # probability column order; empty for regression
+    y_pred: np.ndarray  # on the holdout
+    proba: np.ndarray | None  # on the holdout; None for regression or without predict_proba
+    metrics: dict[str, float]
+    seconds: float
+    stratified: bool = False
+    notes: list[str] = field(default_factory=list)  # split fallbacks, warnings raised while fitting
+
+
+def train_model(
+    frame: pd.DataFrame, dataset: DatasetSpec, model: ModelSpec, pipeline: PipelineSpec
+) -> TrainResult:
+    """Fit `pipeline` on `frame` (validated and coerced) as `model` declares.
+
+    Deterministic: the split and, when the estimator takes one and the params
+    leave it unset, the estimator's random_state come from split.seed.
+    """
+    from .metrics import compute_metrics, default_metric_names
+    from .pipeline import build_pipeline
+    from .split import split_rows
+
+    started = time.perf_counter()
+    features = select_features(dataset, model)
+    missing = [name for name in (*features, dataset.target) if name not in frame.columns]
+    if missing:
+        raise BadInputError(
+            f"{dataset.path}: column(s) {', '.join(missing)} missing from the data",
+            hint="add the columns to the data file or change the dataset's columns",
+        )
+    numeric = [name for name in features if dataset.columns[name].type in NUMERIC_TYPES]
+    categorical = [name for name in features if name not in numeric]
+    y = target_values(frame[dataset.target], dataset, model.task)
+
+    params = seeded_params(pipeline, model.split.seed)
+    spec = pipeline.model_copy(
+        update={"estimator": pipeline.estimator.model_copy(update={"params": params})}
+    )
+    fitted = build_pipeline(spec, numeric, categorical)
+    parts = split_rows(y, model.split, model.task)
+    x_all = frame[features]
+    x_train, x_test = x_all.iloc[parts.train], x_all.iloc[parts.test]
+    y_train, y_test = y[parts.train], y[parts.test]
+    notes = [parts.note] if parts.note else []
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fitted.fit(x_train, y_train)
+        except ValueError as exc:
+            raise BadInputError(
+                f"training {pipeline.estimator.class_path} on {dataset.path} failed: {exc}",
+                hint="check the estimator params and the data",
+            ) from None
+        y_pred = np.asarray(fitted.predict(x_test))
+        proba = _predict_proba(fitted, x_test, model.task)
+    notes += _warning_notes(caught)
+
+    classes = [str(c) for c in fitted.classes_] if model.task == "classification" else []
+    names = model.metrics or default_metric_names(model.task, proba is not None)
+    metrics = compute_metrics(model.task, names, y_test, y_pred, proba, classes)
+    return TrainResult(
+        task=model.task,
+        estimator=pipeline.estimator.class_path,
+        params=params,
+        pipeline=fitted,
+        features=features,
+        numeric=numeric,
+        categorical=categorical,
+        X_train=x_train,
+        X_test=x_test,
+        y_train=y_train,
+        y_test=y_test,
+        classes=classes,
+        y_pred=y_pred,
+        proba=proba,
+        metrics=metrics,
+        seconds=time.perf_counter() - started,
+        stratified=parts.stratified,
+        notes=notes,
+    )
+
+
+def select_features(dataset: DatasetSpec, model: ModelSpec) -> list[str]:
+    """features.include in its order, else every column but the target and features.exclude."""
+    if model.features.include is not None:
+        features = [name for name in model.features.include if name != dataset.target]
+    else:
+        excluded = {dataset.target, *model.features.exclude}
+        features = [name for name in dataset.columns if name not in excluded]
+    if not features:
+        raise BadInputError(
+            f"model on dataset '{dataset.path}' has no feature columns left",
+            hint="list columns under features.include or exclude fewer",
+        )
+    return features
+
+
+def target_values(series: pd.Series, dataset: DatasetSpec, task: Task) -> np.ndarray:
+    """float64 for regression; str labels for classification (`True`, `3`, `gold`)."""
+    import pandas as pd
+
+    missing = np.flatnonzero(pd.isna(series.to_numpy()))
+    if len(missing):
+        rows = ", ".join(str(series.index[i]) for i in missing[:10]) + (
+            ", ..." if len(missing) > 10 else ""
+        )
+        raise BadInputError(
+            f"{dataset.path}: target '{dataset.target}' is missing in {len(missing)} row(s): "
+            f"{rows}",
+            hint="every training row needs a target value; drop or fill those rows",
+        )
+    if task == "regression":
+        return series.to_numpy(dtype=np.float64)
+    kind = dataset.columns[dataset.target].type
+    return np.array([_label(value, kind) for value in series.to_numpy()], dtype=object)
+
+
+def seeded_params(pipeline: PipelineSpec, seed: int) -> dict[str, Any]:
+    """The estimator params, with random_state set from the split seed when left unset."""
+    from ..spec.estimators import import_estimator_class
+
+    params = dict(pipeline.estimator.params)
+    accepted = import_estimator_class(pipeline.estimator.class_path)().get_params(deep=False)
+    if "random_state" in accepted and "random_state" not in params:
+        params["random_state"] = seed
+    return params
+
+
+def training_evidence(result: TrainResult) -> TrainingEvidence:
+    return TrainingEvidence(
+        estimator=result.estimator,
+        params=dict(result.params),
+        rows_train=len(result.X_train),
+        rows_test=len(result.X_test),
+        classes=list(result.classes),
+        seconds=round(result.seconds, 3),
+    )
+
+
+def _label(value: Any, kind: str) -> str:
+    if kind == "boolean":
+        return str(bool(value))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # integer columns arrive as float64
+    return str(value)
+
+
+def _predict_proba(fitted: Pipeline, features: pd.DataFrame, task: Task) -> np.ndarray | None:
+    if task != "classification" or not hasattr(fitted, "predict_proba"):
+        return None
+    return np.asarray(fitted.predict_proba(features), dtype=np.float64)
+
+
+def _warning_notes(caught: list[warnings.WarningMessage]) -> list[str]:
+    notes: list[str] = []
+    for item in caught:
+        text = f"{item.category.__name__}: {' '.join(str(item.message).split())}"
+        if text not in notes:
+            notes.append(text)
+    return notes

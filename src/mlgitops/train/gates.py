@@ -1,0 +1,192 @@
+"""Quality gates: bounds on holdout metrics, and on the drop against production.
+
+A `max_drop` gate compares with the production model's metric; for a loss
+(a metric not in `registries.HIGHER_IS_BETTER`) a drop in quality is a rise in
+value. Without a production value the gate reports "no baseline", which
+neither passes nor fails the run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from ..evidence import GateResult
+from ..registries import HIGHER_IS_BETTER
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from ..spec.models import GateSpec
+
+Bound = Literal["min", "max", "max_drop"]
+# Metrics are floats: a drop of 0.010000000000000009 meets max_drop 0.01.
+_SLACK = 1e-12
+
+
+@dataclass(frozen=True)
+class GateReport:
+    results: list[GateResult]
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(result.status != "failed" for result in self.results)
+
+    @property
+    def failed(self) -> list[GateResult]:
+        return [result for result in self.results if result.status == "failed"]
+
+    def to_table(self) -> Table:
+        from rich.table import Table
+
+        table = Table(title="Gates")
+        for column in ("gate", "bound", "value", "production", "status"):
+            table.add_column(column)
+        styles = {"passed": "green", "failed": "bold red", "no baseline": "yellow"}
+        for row, result in zip(self._rows(), self.results, strict=True):
+            *cells, status = row
+            table.add_row(*cells, f"[{styles[result.status]}]{status}[/]")
+        return table
+
+    def to_markdown(self) -> str:
+        failed = len(self.failed)
+        heading = (
+            f"**Gates: {failed} of {len(self.results)} failed**"
+            if failed
+            else f"**Gates: all {len(self.results)} passed**"
+            if self.results
+            else "**Gates: none declared**"
+        )
+        lines = [heading, ""]
+        if self.results:
+            lines += ["| gate | bound | value | production | status |", "|---|---|---|---|---|"]
+            lines += ["| " + " | ".join(row) + " |" for row in self._rows()]
+            lines.append("")
+        lines += [f"- {result.message}" for result in self.failed]
+        return "\n".join(lines).rstrip() + "\n"
+
+    def _rows(self) -> list[list[str]]:
+        rows = []
+        for result in self.results:
+            candidate = self.metrics.get(result.metric)
+            value = _fmt(candidate)
+            if result.bound == "max_drop" and result.value is not None:
+                value += f" (drop {_fmt(result.value)})"
+            rows.append(
+                [
+                    result.metric,
+                    f"{result.bound} {_fmt(result.limit)}",
+                    value,
+                    _fmt(result.production),
+                    result.status,
+                ]
+            )
+        return rows
+
+
+def evaluate_gates(
+    gates: Mapping[str, GateSpec],
+    metrics: Mapping[str, float],
+    production_metrics: Mapping[str, float] | None,
+) -> GateReport:
+    """One GateResult per declared bound, in the order the gates are declared."""
+    results: list[GateResult] = []
+    for metric, gate in gates.items():
+        value = metrics.get(metric)
+        bounds: tuple[tuple[Bound, float | None], ...] = (
+            ("min", gate.min),
+            ("max", gate.max),
+            ("max_drop", gate.max_drop),
+        )
+        for bound, limit in bounds:
+            if limit is None:
+                continue
+            if value is None or not math.isfinite(value):
+                results.append(
+                    GateResult(
+                        metric=metric,
+                        bound=bound,
+                        limit=limit,
+                        value=None,
+                        status="failed",
+                        message=f"{metric} was not computed; add it to the model's metrics",
+                    )
+                )
+            elif bound == "max_drop":
+                baseline = (production_metrics or {}).get(metric)
+                results.append(_drop_gate(metric, limit, value, baseline))
+            else:
+                results.append(_bound_gate(metric, bound, limit, value))
+    return GateReport(results, dict(metrics))
+
+
+def _bound_gate(metric: str, bound: Bound, limit: float, value: float) -> GateResult:
+    if bound == "min":
+        ok = value >= limit - _SLACK
+        message = (
+            f"{metric} {_fmt(value)} meets the minimum {_fmt(limit)}"
+            if ok
+            else f"{metric} {_fmt(value)} is below the minimum {_fmt(limit)}"
+        )
+        return GateResult(
+            metric=metric,
+            bound="min",
+            limit=limit,
+            value=value,
+            status="passed" if ok else "failed",
+            message=message,
+        )
+    ok = value <= limit + _SLACK
+    message = (
+        f"{metric} {_fmt(value)} is within the maximum {_fmt(limit)}"
+        if ok
+        else f"{metric} {_fmt(value)} is above the maximum {_fmt(limit)}"
+    )
+    return GateResult(
+        metric=metric,
+        bound="max",
+        limit=limit,
+        value=value,
+        status="passed" if ok else "failed",
+        message=message,
+    )
+
+
+def _drop_gate(metric: str, limit: float, value: float, baseline: float | None) -> GateResult:
+    if baseline is None or not math.isfinite(baseline):
+        return GateResult(
+            metric=metric,
+            bound="max_drop",
+            limit=limit,
+            value=None,
+            production=None,
+            status="no baseline",
+            message=f"{metric} max_drop {_fmt(limit)}: no production {metric} to compare with",
+        )
+    higher_is_better = metric in HIGHER_IS_BETTER
+    drop = baseline - value if higher_is_better else value - baseline
+    ok = drop <= limit + _SLACK
+    moved = "fell" if higher_is_better else "rose"
+    if drop <= 0:
+        message = f"{metric} {_fmt(value)} is no worse than production {_fmt(baseline)}"
+    else:
+        message = (
+            f"{metric} {moved} by {_fmt(drop)} from production {_fmt(baseline)} to {_fmt(value)}; "
+            f"max_drop allows {_fmt(limit)}"
+        )
+    return GateResult(
+        metric=metric,
+        bound="max_drop",
+        limit=limit,
+        value=drop,
+        production=baseline,
+        status="passed" if ok else "failed",
+        message=message,
+    )
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.4g}"
