@@ -1,0 +1,349 @@
+"""Check a DataFrame against its dataset spec, reporting every failure at once.
+
+Checks, per declared column: present, declared type, missing cells in a
+column that is not nullable, infinities, min/max, allowed category values;
+per file: no undeclared columns; and, with `dataset_checks`, the dataset's
+`checks:` (min_rows, max_null_fraction, unique). Every check is a vectorised
+mask over the rows; no Python loop runs per row.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DataFileError
+from .columns import ParsedColumn, parse_column
+from .report import MAX_EXAMPLES, DataFailure, DataValidationReport, Example, plain_value
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    import pandas as pd
+
+    from ..spec.models import ColumnSpec, DatasetSpec
+
+_TYPE_MESSAGES = {
+    "integer": "values are not whole numbers; fix them, or declare the column 'type: number' in mlops.yaml",
+    "number": "values are not numbers (use '.' for decimals, no thousands separators); fix them",
+    "boolean": "values are not booleans; write true/false, 1/0 or yes/no",
+}
+
+
+def validate_frame(
+    frame: pd.DataFrame,
+    dataset: DatasetSpec,
+    *,
+    file: str,
+    row_offset: int = 0,
+    dataset_checks: bool = True,
+) -> DataValidationReport:
+    """Validate `frame` (read from `file`) against `dataset`.
+
+    `row_offset` is the number of data rows before this frame when a file is
+    validated in batches (then pass `dataset_checks=False`, `merge` the batch
+    reports and call `check_totals` on the result).
+    """
+    names = [str(name) for name in frame.columns]
+    duplicated = sorted({name for name in names if names.count(name) > 1})
+    if duplicated:
+        raise DataFileError(
+            f"{file}: duplicate column names {', '.join(duplicated)}",
+            hint="give every column a distinct name",
+        )
+    declared = dataset.columns
+    missing = [name for name in declared if name not in names]
+    unexpected = [name for name in names if name not in declared]
+    failures = [_missing_column(name, unexpected) for name in missing]
+    failures += [_unexpected_column(name, missing) for name in unexpected]
+
+    null_counts: dict[str, int] = {}
+    unique = set(dataset.checks.unique) if dataset_checks else set()
+    for name, column in declared.items():
+        if name not in names:
+            continue
+        series = frame[name]
+        parsed = parse_column(series, column)
+        null_counts[name] = int(parsed.missing.sum())
+        failures += _column_failures(name, column, parsed, series, row_offset)
+        if name in unique:
+            failures += _unique_failures(
+                name, parsed, series, row_offset, "line" if _is_csv(file) else "row"
+            )
+
+    report = DataValidationReport(
+        file=file,
+        rows=len(frame),
+        columns=len(names),
+        null_counts=null_counts,
+        failures=tuple(failures),
+    )
+    return check_totals(report, dataset) if dataset_checks else report
+
+
+def check_totals(report: DataValidationReport, dataset: DatasetSpec) -> DataValidationReport:
+    """Add the checks on a whole file's totals: max_null_fraction and min_rows.
+
+    Replaces earlier results of these checks, so it can run after merging batches.
+    """
+    totals = ("max_null_fraction", "min_rows")
+    kept = [f for f in report.failures if f.check not in totals]
+    checks = dataset.checks
+    if checks.max_null_fraction is not None:
+        limit = checks.max_null_fraction
+        for name, count in report.null_counts.items():
+            fraction = count / report.rows if report.rows else 0.0
+            # A column that is not nullable already fails on its first missing cell.
+            if dataset.columns[name].nullable and fraction > limit:
+                kept.append(
+                    DataFailure(
+                        name,
+                        "max_null_fraction",
+                        count,
+                        (),
+                        f"{fraction:.1%} of values are missing ({count:,} of {report.rows:,}); at most "
+                        f"{limit:.1%} may be; fill them in or raise checks.max_null_fraction",
+                    )
+                )
+    if checks.min_rows is not None and report.rows < checks.min_rows:
+        kept.append(
+            DataFailure(
+                None,
+                "min_rows",
+                0,
+                (),
+                f"the file has {report.rows:,} data rows; at least {checks.min_rows:,} are required; "
+                "add rows or lower checks.min_rows",
+            )
+        )
+    return DataValidationReport(
+        file=report.file,
+        rows=report.rows,
+        columns=report.columns,
+        null_counts=report.null_counts,
+        failures=tuple(kept),
+    )
+
+
+def coerce_frame(
+    frame: pd.DataFrame, dataset: DatasetSpec, *, file: str = "the data"
+) -> pd.DataFrame:
+    """The declared columns in declared order, typed for training and drift.
+
+    integer/number -> float64 (NaN when missing); boolean -> bool, or float64
+    (1.0/0.0/NaN) when the column is nullable or has missing cells;
+    string/category -> object holding str, None when missing. Cells of the
+    wrong type become missing (validate first); categories outside `values`
+    are kept, so drift checks can see them.
+    """
+    import numpy as np
+    import pandas as pd
+
+    out: dict[str, pd.Series] = {}
+    for name, column in dataset.columns.items():
+        if name not in frame.columns:
+            raise DataFileError(
+                f"{file}: column '{name}' is missing",
+                hint="validate the data against mlops.yaml first",
+            )
+        parsed = parse_column(frame[name], column)
+        bad = parsed.missing | parsed.invalid
+        values: Any
+        if parsed.numbers is not None:
+            values = np.where(parsed.invalid, np.nan, parsed.numbers)
+        elif parsed.flags is not None:
+            if column.nullable or bad.any():
+                values = np.where(bad, np.nan, parsed.flags.astype(np.float64))
+            else:
+                values = parsed.flags
+        else:
+            assert parsed.text is not None
+            values = parsed.text.to_numpy(zero_copy_only=False).astype(object)
+            values[bad] = None
+        out[name] = pd.Series(values, dtype=values.dtype, copy=False)
+    return pd.DataFrame(out)
+
+
+# --- failures -------------------------------------------------------------------------
+
+
+def _column_failures(
+    name: str, column: ColumnSpec, parsed: ParsedColumn, series: pd.Series, row_offset: int
+) -> list[DataFailure]:
+    import numpy as np
+
+    masks: list[tuple[str, npt.NDArray[np.bool_], str]] = []
+    if parsed.invalid.any():
+        masks.append(("type", parsed.invalid, _TYPE_MESSAGES[column.type]))
+    if not column.nullable:
+        masks.append(
+            (
+                "nullable",
+                parsed.missing,
+                "missing values in a column that is not nullable; fill them in, "
+                "or set 'nullable: true' for the column in mlops.yaml",
+            )
+        )
+    if parsed.numbers is not None:
+        numbers = parsed.numbers
+        masks.append(
+            (
+                "infinite",
+                np.isinf(numbers),
+                "infinite values; replace them with finite numbers"
+                + (" or leave the cells empty" if column.nullable else ""),
+            )
+        )
+        finite = np.isfinite(numbers) & ~parsed.invalid
+        if column.min is not None:
+            with np.errstate(invalid="ignore"):
+                below = finite & (numbers < column.min)
+            masks.append(
+                (
+                    "min",
+                    below,
+                    f"values below the minimum {_number(column.min)}; fix them, "
+                    "or lower 'min' in mlops.yaml if they are valid",
+                )
+            )
+        if column.max is not None:
+            with np.errstate(invalid="ignore"):
+                above = finite & (numbers > column.max)
+            masks.append(
+                (
+                    "max",
+                    above,
+                    f"values above the maximum {_number(column.max)}; fix them, "
+                    "or raise 'max' in mlops.yaml if they are valid",
+                )
+            )
+    if column.type == "category" and column.values is not None and parsed.text is not None:
+        masks.append(
+            (
+                "values",
+                _not_allowed(parsed, column.values),
+                f"values are not among the allowed categories ({', '.join(_show_allowed(column.values))}); "
+                "fix them, or add them to 'values' in mlops.yaml",
+            )
+        )
+    out = []
+    for check, mask, message in masks:
+        failure = _row_failure(name, check, mask, series, row_offset, message)
+        if failure is not None:
+            out.append(failure)
+    return out
+
+
+def _unique_failures(
+    name: str, parsed: ParsedColumn, series: pd.Series, row_offset: int, unit: str
+) -> list[DataFailure]:
+    import numpy as np
+    import pandas as pd
+
+    # Text compares as written; numbers as parsed, so "7" and "7.0" are the same key.
+    keys: Any = series if parsed.kind == "text" else pd.Series(_keys(parsed))
+    repeated = (
+        keys.duplicated(keep="first").to_numpy(dtype=bool) & ~parsed.missing & ~parsed.invalid
+    )
+    failure = _row_failure(
+        name,
+        "unique",
+        np.asarray(repeated, dtype=bool),
+        series,
+        row_offset,
+        f"values repeat a value from an earlier {unit}; remove the duplicate rows, "
+        "or drop the column from checks.unique in mlops.yaml",
+    )
+    return [failure] if failure is not None else []
+
+
+def _keys(parsed: ParsedColumn) -> Any:
+    return parsed.numbers if parsed.numbers is not None else parsed.flags
+
+
+def _row_failure(
+    name: str | None,
+    check: str,
+    mask: npt.NDArray[np.bool_],
+    series: pd.Series,
+    row_offset: int,
+    message: str,
+) -> DataFailure | None:
+    import numpy as np
+
+    count = int(np.count_nonzero(mask))
+    if count == 0:
+        return None
+    positions = np.flatnonzero(mask)[:MAX_EXAMPLES]
+    values = series.iloc[positions].tolist()
+    examples = tuple(
+        Example(row=row_offset + int(position) + 1, value=plain_value(value))
+        for position, value in zip(positions, values, strict=True)
+    )
+    return DataFailure(name, check, count, examples, message)
+
+
+def _not_allowed(
+    parsed: ParsedColumn, allowed: Sequence[str | int | bool]
+) -> npt.NDArray[np.bool_]:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    assert parsed.text is not None
+    value_set = pa.array(sorted(_allowed_strings(allowed)), type=parsed.text.type)
+    member = np.asarray(
+        pc.fill_null(pc.is_in(parsed.text, value_set=value_set), False).to_numpy(), dtype=bool
+    )
+    return ~member & ~parsed.missing
+
+
+def _allowed_strings(allowed: Iterable[str | int | bool]) -> set[str]:
+    out: set[str] = set()
+    for value in allowed:
+        if isinstance(value, bool):  # YAML true/false; a CSV may spell it either way
+            out.update({str(value), str(value).lower(), str(value).upper()})
+        else:
+            out.add(str(value))
+    return out
+
+
+def _show_allowed(allowed: Sequence[str | int | bool]) -> list[str]:
+    shown = [str(value).lower() if isinstance(value, bool) else str(value) for value in allowed]
+    return shown if len(shown) <= 8 else [*shown[:8], f"... {len(shown) - 8} more"]
+
+
+def _missing_column(name: str, unexpected: list[str]) -> DataFailure:
+    return DataFailure(
+        name,
+        "missing_column",
+        0,
+        (),
+        f"declared in mlops.yaml but not in the file{_did_you_mean(name, unexpected)}; "
+        "add it to the file, or remove it from the dataset's columns",
+    )
+
+
+def _unexpected_column(name: str, missing: list[str]) -> DataFailure:
+    return DataFailure(
+        name,
+        "unexpected_column",
+        0,
+        (),
+        f"in the file but not declared in mlops.yaml{_did_you_mean(name, missing)}; "
+        "declare it under the dataset's columns, or remove it from the file",
+    )
+
+
+def _did_you_mean(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _is_csv(file: str) -> bool:
+    return file.lower().endswith(".csv")
