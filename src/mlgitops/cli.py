@@ -123,10 +123,12 @@ def _emit(outcome: Outcome, context: Context) -> None:
         print(json.dumps(outcome.data, indent=2, default=str, sort_keys=False))
     else:
         from rich.console import Console
+        from rich.text import Text
 
         console = Console(highlight=False, soft_wrap=False)
         for renderable in outcome.renderables:
-            console.print(renderable)
+            # Text marked no_wrap (JSON, diffs) must reach pipes and logs unbroken
+            console.print(renderable, soft_wrap=isinstance(renderable, Text) and bool(renderable.no_wrap))
     if _in_actions(context):
         _write_annotations(outcome.annotations)
         if outcome.summary_markdown and context.environ.get("GITHUB_STEP_SUMMARY"):

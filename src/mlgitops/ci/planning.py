@@ -1,0 +1,91 @@
+"""What the plan jobs compute: the models to run, as matrices for the workflows.
+
+CI: the models a change affects (`affected.py`), each entry carrying a digest
+of the model's inputs that keys its stage cache. Drift: the models whose
+schedule fired, or the one dispatched by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ..atomic import sha256_file
+from ..errors import BadInputError
+from ..plan import model_input_files
+from ..spec import Project
+from ..spec.load import suggest
+from .affected import affected_models
+from .matrix import MatrixGroup, ci_groups, drift_groups, drift_models, matrix_outputs
+
+
+@dataclass(frozen=True)
+class MatrixPlan:
+    entries: dict[str, dict[str, Any]]  # model -> matrix entry, in spec order
+    reasons: dict[str, str]  # model -> why it runs
+    groups: list[MatrixGroup]
+
+    @property
+    def include(self) -> list[dict[str, Any]]:
+        return list(self.entries.values())
+
+    def outputs(self) -> dict[str, str]:
+        return matrix_outputs(self.groups, self.entries)
+
+
+def ci_plan(project: Project, base: str | None) -> MatrixPlan:
+    affected = affected_models(project, base)
+    hashes: dict[str, str] = {}
+    entries = {
+        name: {"model": name, "inputs_sha256": inputs_digest(project, name, hashes)}
+        for name in affected.reasons
+    }
+    return MatrixPlan(entries, affected.reasons, ci_groups(project.spec))
+
+
+def inputs_digest(project: Project, name: str, hashes: dict[str, str]) -> str:
+    """sha256 over the model's and its dataset's spec sections and its input files."""
+    model = project.spec.models[name]
+    sections = {
+        "model": model.model_dump(mode="json", by_alias=True),
+        "dataset": project.spec.datasets[model.dataset].model_dump(mode="json", by_alias=True),
+    }
+    files = {}
+    for path in model_input_files(project, name):
+        if path not in hashes:
+            hashes[path] = sha256_file(project.path(path))
+        files[path] = hashes[path]
+    payload = json.dumps({"spec": sections, "files": files}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def drift_plan(project: Project, schedule: str | None, model: str | None) -> MatrixPlan:
+    """Models with a drift section: the dispatched `model`, else those on `schedule`, else all."""
+    spec = project.spec
+    candidates = drift_models(spec)
+    if model:
+        if model not in candidates:
+            where = (
+                "has no drift section" if model in spec.models else "is not a model in mlops.yaml"
+            )
+            raise BadInputError(
+                f"'{model}' {where}{suggest(model, candidates)}",
+                hint=f"models with drift checks: {', '.join(candidates) or 'none'}",
+            )
+        reasons = {model: "dispatched by hand"}
+    elif schedule:
+        reasons = {
+            name: f"schedule '{schedule}'"
+            for name in candidates
+            if (drift := spec.models[name].drift) is not None and drift.schedule == schedule
+        }
+    else:
+        reasons = dict.fromkeys(candidates, "every model with a drift section")
+    entries: dict[str, dict[str, Any]] = {}
+    for name in reasons:
+        drift = spec.models[name].drift
+        assert drift is not None  # candidates all have one
+        entries[name] = {"model": name, "on_drift": drift.on_drift}
+    return MatrixPlan(entries, reasons, drift_groups(spec))

@@ -1,0 +1,1 @@
+"""One builder per generated workflow: spec in, `Workflow` objects out."""

@@ -1,0 +1,239 @@
+"""The drift workflows.
+
+`mlgitops-drift.yml` runs on the models' schedules and on dispatch: a select
+job picks the models whose schedule fired (or the dispatched one), then a
+matrix calls `mlgitops-drift-model.yml` once per model. That called workflow
+chains drift -> retrain (run, which ends with the policy check) -> promote as
+separate jobs, so only the promote job holds write access, and one
+concurrency group per model keeps two runs for a model from racing.
+"""
+
+from __future__ import annotations
+
+from ...spec import Spec
+from ..emit import Value
+from ..matrix import MatrixGroup, drift_groups, drift_models, labels
+from ..steps import download_candidate, setup, upload_candidate
+from ..workflow import Job, Step, Workflow, permission
+
+FILE = "mlgitops-drift.yml"
+MODEL_FILE = "mlgitops-drift-model.yml"
+SELECT_JOB = "select"
+SHORT_TIMEOUT_MINUTES = 15
+
+READ_CONTENTS = {"contents": permission("read", "to check out the repository")}
+PROMOTE_PERMISSIONS = {
+    "contents": permission("write", "to push the promotion branch"),
+    "pull-requests": permission("write", "to open or update the promotion pull request"),
+    "statuses": permission(
+        "write", "to record the candidate's checks on the pull request's head commit"
+    ),
+}
+ISSUE_PERMISSIONS = {"issues": permission("write", "to open or update the drift issue")}
+# In the called workflow, `inputs` are the caller's matrix values: pass them through env.
+MODEL_ENV = {"MODEL": "${{ inputs.model }}"}
+
+
+def drift_workflows(spec: Spec) -> list[Workflow]:
+    if not drift_models(spec):
+        return []
+    return [_caller(spec), _per_model(spec)]
+
+
+def _caller(spec: Spec) -> Workflow:
+    groups = drift_groups(spec)
+    names = drift_models(spec)
+    schedules = list(
+        dict.fromkeys(
+            m.drift.schedule
+            for m in spec.models.values()
+            if m.drift is not None and m.drift.schedule
+        )
+    )
+    on: dict[str, Value] = {}
+    if schedules:
+        on["schedule"] = [{"cron": cron} for cron in schedules]
+    on["workflow_dispatch"] = {
+        "inputs": {
+            "model": {
+                "description": "Model to check for drift",
+                "required": True,
+                "type": "choice",
+                "options": names,
+            }
+        }
+    }
+    outputs: dict[str, str] = {}
+    for group in groups:
+        outputs[group.matrix_output] = f"${{{{ steps.plan.outputs.{group.matrix_output} }}}}"
+        outputs[group.has_models_output] = (
+            f"${{{{ steps.plan.outputs.{group.has_models_output} }}}}"
+        )
+    select = Job(
+        id=SELECT_JOB,
+        name="Select models",
+        runs_on=labels(spec.ci.runs_on),
+        timeout_minutes=min(SHORT_TIMEOUT_MINUTES, spec.ci.timeout_minutes),
+        permissions=READ_CONTENTS,
+        outputs=outputs,
+        steps=(
+            *setup(spec.ci),
+            Step(
+                "Select the models to check",
+                id="plan",
+                env={"SCHEDULE": "${{ github.event.schedule }}", "MODEL": "${{ inputs.model }}"},
+                run='mlgitops plan --drift --schedule "$SCHEDULE" --model "$MODEL"',
+            ),
+        ),
+    )
+    return Workflow(
+        file=FILE,
+        name="mlgitops drift",
+        on=on,
+        # Runs for different schedules or models may overlap; the called workflow serialises per model.
+        concurrency={
+            "group": "${{ github.workflow }}-${{ inputs.model || github.event.schedule }}",
+            "cancel-in-progress": False,
+        },
+        jobs=(select, *(_call_job(spec, group) for group in groups)),
+    )
+
+
+def _call_job(spec: Spec, group: MatrixGroup) -> Job:
+    # A called workflow gets at most what its caller grants, and GitHub refuses to start
+    # it unless the caller grants what each of its jobs asks for: the union, passed through.
+    ceiling = {
+        **READ_CONTENTS,
+        **{
+            scope: permission("write", f"passed through to the called {job} job only")
+            for job, scopes in (("promote", PROMOTE_PERMISSIONS), ("issue", ISSUE_PERMISSIONS))
+            for scope in scopes
+        },
+    }
+    return Job(
+        id=group.job_id,
+        name="${{ matrix.model }}",
+        needs=(SELECT_JOB,),
+        if_=f"needs.{SELECT_JOB}.outputs.{group.has_models_output} == 'true'",
+        permissions=ceiling,
+        strategy={
+            "fail-fast": False,
+            "matrix": f"${{{{ fromJSON(needs.{SELECT_JOB}.outputs.{group.matrix_output}) }}}}",
+        },
+        uses=f"$/.github/workflows/{MODEL_FILE}",
+        with_={
+            "model": "${{ matrix.model }}",
+            "on-drift": "${{ matrix.on_drift }}",
+            "runs-on": group.runs_on_json,
+        },
+    )
+
+
+def _per_model(spec: Spec) -> Workflow:
+    runner = "${{ fromJSON(inputs.runs-on) }}"
+    drifted = "needs.drift.outputs.drifted == 'true'"
+    drift = Job(
+        id="drift",
+        name="Drift",
+        runs_on=runner,
+        timeout_minutes=spec.ci.timeout_minutes,
+        permissions=READ_CONTENTS,
+        outputs={"drifted": "${{ steps.drift.outputs.drifted }}"},
+        steps=(
+            *setup(spec.ci),
+            Step(
+                "Compare current data with the reference profile",
+                id="drift",
+                env={**MODEL_ENV, "ON_DRIFT": "${{ inputs.on-drift }}"},
+                run=_DRIFT_SCRIPT,
+            ),
+        ),
+    )
+    retrain = Job(
+        id="retrain",
+        name="Retrain",
+        needs=("drift",),
+        if_=f"{drifted} && inputs.on-drift == 'promote'",
+        runs_on=runner,
+        timeout_minutes=spec.ci.timeout_minutes,
+        permissions=READ_CONTENTS,
+        steps=(
+            *setup(spec.ci),
+            Step(
+                "Retrain, test, convert and check policies",
+                env=MODEL_ENV,
+                run='mlgitops run "$MODEL"',
+            ),
+            upload_candidate("${{ inputs.model }}"),
+        ),
+    )
+    promote = Job(
+        id="promote",
+        name="Promote",
+        needs=("retrain",),
+        runs_on=runner,
+        timeout_minutes=min(SHORT_TIMEOUT_MINUTES, spec.ci.timeout_minutes),
+        permissions=PROMOTE_PERMISSIONS,
+        steps=(
+            *setup(spec.ci, push=True),  # the only job that keeps credentials: it pushes the branch
+            download_candidate("${{ inputs.model }}"),
+            Step(
+                "Check the candidate against the policies",
+                env=MODEL_ENV,
+                run='mlgitops policy "$MODEL"',
+            ),
+            Step(
+                "Open or update the promotion pull request",
+                env={**MODEL_ENV, "GITHUB_TOKEN": "${{ github.token }}"},
+                run='mlgitops promote "$MODEL"',
+            ),
+        ),
+    )
+    issue = Job(
+        id="issue",
+        name="Open a drift issue",
+        needs=("drift",),
+        if_=f"{drifted} && inputs.on-drift == 'issue'",
+        runs_on=runner,
+        timeout_minutes=min(SHORT_TIMEOUT_MINUTES, spec.ci.timeout_minutes),
+        permissions={**READ_CONTENTS, **ISSUE_PERMISSIONS},
+        steps=(
+            *setup(spec.ci),
+            Step(
+                "Open or update the drift issue",
+                env={**MODEL_ENV, "GITHUB_TOKEN": "${{ github.token }}"},
+                run='mlgitops drift "$MODEL" --open-issue',
+            ),
+        ),
+    )
+    string_input: dict[str, Value] = {"required": True, "type": "string"}
+    return Workflow(
+        file=MODEL_FILE,
+        name="mlgitops drift (one model)",
+        on={
+            "workflow_call": {
+                "inputs": {
+                    "model": {"description": "The model to check", **string_input},
+                    "on-drift": {
+                        "description": "What drift triggers: promote, issue or fail",
+                        **string_input,
+                    },
+                    "runs-on": {"description": "Runner labels as JSON", **string_input},
+                }
+            }
+        },
+        concurrency={"group": "mlgitops-drift-${{ inputs.model }}", "cancel-in-progress": False},
+        jobs=(drift, retrain, promote, issue),
+    )
+
+
+# `mlgitops drift` exits 1 when it finds drift. With on_drift promote or issue the
+# next jobs act on it, so only fail mode (or a real error) fails this job.
+_DRIFT_SCRIPT = """\
+status=0
+mlgitops drift "$MODEL" || status=$?
+if [ "$status" -eq 1 ] && [ "$ON_DRIFT" != fail ]; then
+  exit 0
+fi
+exit "$status"
+"""
