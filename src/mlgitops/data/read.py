@@ -95,6 +95,8 @@ def _read_csv(path: Path, display: str) -> pd.DataFrame:
     import pyarrow.csv as pcsv
 
     header = _csv_header(path, display)
+    if not _has_rows(path):
+        raise _header_only(display)
     ragged: list[int | None] = []
 
     def on_ragged(row: Any) -> str:
@@ -125,9 +127,7 @@ def _read_csv(path: Path, display: str) -> pd.DataFrame:
         raise _ragged_rows(path, display, len(header), len(ragged))
     table = _drop_trailing_blank_rows(path, table)
     if table.num_rows == 0:
-        raise DataFileError(
-            f"{display}: has a header line but no data rows", hint="add data rows below the header"
-        )
+        raise _header_only(display)
     frame: pd.DataFrame = table.to_pandas()
     return frame
 
@@ -168,6 +168,23 @@ def _csv_header(path: Path, display: str) -> list[str]:
             hint="give every column a distinct name",
         )
     return names
+
+
+def _has_rows(path: Path) -> bool:
+    """Whether anything but line breaks follows the header line."""
+    with path.open("rb") as handle:
+        while block := handle.read(_HEADER_PROBE):
+            end = block.find(b"\n")
+            if end >= 0:
+                rest = block[end + 1 :] + handle.read(_HEADER_PROBE)
+                return bool(rest.strip(b"\r\n"))
+    return False
+
+
+def _header_only(display: str) -> DataFileError:
+    return DataFileError(
+        f"{display}: has a header line but no data rows", hint="add data rows below the header"
+    )
 
 
 def _not_utf8(path: Path, display: str) -> DataFileError:
@@ -229,8 +246,8 @@ def _read_parquet(path: Path, display: str) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    try:
-        table = pq.read_table(path)
+    try:  # ParquetFile, not read_table: the dataset layer fails on duplicate names
+        table = pq.ParquetFile(path).read()
     except (pa.ArrowException, OSError) as exc:
         raise _corrupt_parquet(display, exc) from None
     names = [name for name in table.column_names if not _PANDAS_INDEX.match(name)]

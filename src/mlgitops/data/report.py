@@ -26,7 +26,7 @@ _MAX_VALUE_CHARS = 80
 @dataclass(frozen=True)
 class Example:
     row: int  # 1-based data row number
-    value: Any  # JSON-safe: None, bool, int, float, str ("inf" for infinities)
+    value: Any  # the cell: None (missing), bool, int, float (may be infinite) or str
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,10 @@ class DataValidationReport:
         record: dict[str, Any] = {"row": example.row}
         if self.is_csv:
             record["line"] = example.row + 1
-        record["value"] = example.value
+        value = example.value
+        if isinstance(value, float) and math.isinf(value):  # JSON has no infinity
+            value = "inf" if value > 0 else "-inf"
+        record["value"] = value
         return record
 
     # --- rendering ------------------------------------------------------------------
@@ -149,7 +152,14 @@ class DataValidationReport:
     def to_table(self) -> Table:
         from rich.table import Table
 
-        table = Table(title=self.headline(), title_justify="left", show_lines=False)
+        headline = self.headline()
+        table = Table(title=headline, title_justify="left", min_width=len(headline))
+        if self.passed:  # nothing failed: show how complete each column is
+            table.add_column("column", no_wrap=True)
+            table.add_column("missing", justify="right", no_wrap=True)
+            for name, fraction in self.null_fraction.items():
+                table.add_row(name, f"{self.null_counts[name]:,} ({fraction:.1%})")
+            return table
         for name in ("column", "check"):
             table.add_column(name, no_wrap=True)
         table.add_column("failing rows", justify="right", no_wrap=True)
@@ -189,7 +199,7 @@ class DataValidationReport:
 
 
 def plain_value(value: Any) -> Any:
-    """A cell value as JSON-safe data (numpy scalars, NaN and infinities included)."""
+    """A cell value as plain Python data: numpy scalars unwrapped, NaN and NA as None."""
     if value is None:
         return None
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
@@ -197,11 +207,7 @@ def plain_value(value: Any) -> Any:
     if isinstance(value, bool | int | str):
         return value if not isinstance(value, str) else _clip(value)
     if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return value
+        return None if math.isnan(value) else value
     try:
         import pandas as pd
 

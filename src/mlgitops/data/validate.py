@@ -162,7 +162,7 @@ def coerce_frame(
             values = parsed.text.to_numpy(zero_copy_only=False).astype(object)
             values[bad] = None
         out[name] = pd.Series(values, dtype=values.dtype, copy=False)
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)  # no block consolidation: it copies every column
 
 
 # --- failures -------------------------------------------------------------------------
