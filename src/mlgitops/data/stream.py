@@ -1,0 +1,200 @@
+"""Read data files in batches, so memory stays bounded whatever their size.
+
+A path or a glob (relative to the repository root) names one or more .csv or
+.parquet files; each is read in batches of about `batch_rows` rows: Parquet
+with `ParquetFile.iter_batches`, CSV with pyarrow's streaming reader. Files
+are read exactly as `read.py` reads a whole dataset (CSV cells as text, typed
+later by validation; a pandas index column dropped), so a batch validates and
+coerces like a training frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DataFileError
+from .read import (
+    _PANDAS_INDEX,
+    _check_file,
+    _checked_suffix,
+    _corrupt_parquet,
+    _csv_header,
+    _drop_trailing_blank_rows,
+    _not_utf8,
+    _ragged_rows,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+GLOB_CHARACTERS = frozenset("*?[")
+_MIN_BLOCK = 1 << 16
+_MAX_BLOCK = 256 << 20
+
+
+@dataclass(frozen=True)
+class Batch:
+    file: str  # as users see it: relative to the repository root when inside it
+    row_offset: int  # data rows of the same file before this batch
+    frame: pd.DataFrame
+
+
+def iter_batches(
+    paths_or_glob: str | list[Path], root: Path, batch_rows: int = 100_000
+) -> Iterator[pd.DataFrame]:
+    """The frames of every matching file, in batches of about `batch_rows` rows."""
+    for batch in iter_file_batches(paths_or_glob, root, batch_rows):
+        yield batch.frame
+
+
+def iter_file_batches(
+    paths_or_glob: str | list[Path], root: Path, batch_rows: int = 100_000
+) -> Iterator[Batch]:
+    """Like `iter_batches`, with the file and row offset of each batch (for validation messages)."""
+    if batch_rows < 1:
+        raise ValueError("batch_rows must be positive")
+    for path, display in resolve_files(paths_or_glob, root):
+        if path.suffix.lower() == ".csv":
+            yield from _csv_batches(path, display, batch_rows)
+        else:
+            yield from _parquet_batches(path, display, batch_rows)
+
+
+def resolve_files(paths_or_glob: str | list[Path], root: Path) -> list[tuple[Path, str]]:
+    """(path, display) of every file named, in sorted order. Raises DataFileError."""
+    if isinstance(paths_or_glob, str):
+        pattern = paths_or_glob
+        if GLOB_CHARACTERS & set(pattern):
+            anchor = Path(Path(pattern).anchor) if Path(pattern).is_absolute() else root
+            relative = (
+                str(Path(pattern).relative_to(anchor)) if Path(pattern).is_absolute() else pattern
+            )
+            paths = sorted(p for p in anchor.glob(relative) if p.is_file())
+            if not paths:
+                raise DataFileError(
+                    f"no files match '{pattern}'",
+                    hint="check the pattern; it is relative to the repository root",
+                )
+        else:
+            paths = [_absolute(Path(pattern), root)]
+    else:
+        paths = [_absolute(p, root) for p in paths_or_glob]
+        if not paths:
+            raise DataFileError(
+                "no data files given", hint="name at least one .csv or .parquet file"
+            )
+    out = []
+    for path in paths:
+        display = _display(path, root)
+        _checked_suffix(path, display)
+        _check_file(path, display)
+        out.append((path, display))
+    return out
+
+
+def _absolute(path: Path, root: Path) -> Path:
+    return path if path.is_absolute() else root / path
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+# --- Parquet -------------------------------------------------------------------------
+
+
+def _parquet_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batch]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+        names = [name for name in parquet.schema_arrow.names if not _PANDAS_INDEX.match(name)]
+        offset = 0
+        for record_batch in parquet.iter_batches(batch_size=batch_rows, columns=names):
+            if record_batch.num_rows == 0:
+                continue
+            # pandas metadata ignored: a stored column stays a column, as in read.py
+            yield Batch(display, offset, record_batch.to_pandas(ignore_metadata=True))
+            offset += record_batch.num_rows
+    except (pa.ArrowException, OSError) as exc:
+        raise _corrupt_parquet(display, exc) from None
+    if offset == 0:
+        raise DataFileError(
+            f"{display}: the Parquet file has no rows", hint="write at least one data row"
+        )
+
+
+# --- CSV -----------------------------------------------------------------------------
+
+
+def _csv_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batch]:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    header = _csv_header(path, display)
+    ragged: list[Any] = []
+
+    def on_ragged(row: Any) -> str:
+        ragged.append(row.number)
+        return "skip"
+
+    try:
+        reader = pcsv.open_csv(
+            path,
+            read_options=pcsv.ReadOptions(block_size=_block_size(path, batch_rows)),
+            parse_options=pcsv.ParseOptions(
+                ignore_empty_lines=False, invalid_row_handler=on_ragged
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+        offset = 0
+        pending: Any = None  # one batch held back: trailing blank lines are dropped from the last
+        for record_batch in reader:
+            if ragged:
+                raise _ragged_rows(path, display, len(header), len(ragged))
+            if record_batch.num_rows == 0:
+                continue
+            if pending is not None:
+                yield Batch(display, offset, pending.to_pandas())
+                offset += pending.num_rows
+            pending = record_batch
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc):
+            raise _not_utf8(path, display) from None
+        raise DataFileError(
+            f"{display}: cannot be parsed as CSV: {exc}",
+            hint="check the file's quoting and delimiters",
+        ) from None
+    if ragged:
+        raise _ragged_rows(path, display, len(header), len(ragged))
+    if pending is not None:
+        pending = _drop_trailing_blank_rows(path, pending)
+    if pending is None or (offset == 0 and pending.num_rows == 0):
+        raise DataFileError(
+            f"{display}: has a header line but no data rows", hint="add data rows below the header"
+        )
+    if pending.num_rows:
+        yield Batch(display, offset, pending.to_pandas())
+
+
+def _block_size(path: Path, batch_rows: int) -> int:
+    """Bytes per block for about `batch_rows` rows, from the line lengths at the file's start."""
+    with path.open("rb") as handle:
+        sample = handle.read(1 << 16)
+    lines = sample.split(b"\n")
+    per_row = max(len(sample) // max(len(lines) - 1, 1), 1)
+    # a block must hold whole rows: keep it well above the longest line seen
+    floor = max(_MIN_BLOCK, 16 * max(len(line) for line in lines))
+    return min(max(per_row * batch_rows, floor), _MAX_BLOCK)
