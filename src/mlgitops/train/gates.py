@@ -63,7 +63,10 @@ class GateReport:
         lines = [heading, ""]
         if self.results:
             lines += ["| gate | bound | value | production | status |", "|---|---|---|---|---|"]
-            lines += ["| " + " | ".join(row) + " |" for row in self._rows()]
+            # bold failures: a reviewer scanning the step summary looks for them
+            lines += [
+                "| " + " | ".join([*row[:-1], _md_status(row[-1])]) + " |" for row in self._rows()
+            ]
             lines.append("")
         lines += [f"- {result.message}" for result in self.failed]
         return "\n".join(lines).rstrip() + "\n"
@@ -190,3 +193,7 @@ def _drop_gate(metric: str, limit: float, value: float, baseline: float | None) 
 
 def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:.4g}"
+
+
+def _md_status(status: str) -> str:
+    return f"**{status}**" if status == "failed" else status
