@@ -7,4 +7,7 @@ from .load import ProjectCheck
 
 def project_checks() -> list[ProjectCheck]:
     """Every extra check; policy rule compilation is added here by the policy engine."""
-    return []
+    # imported here: loading the spec must not import the policy engine
+    from ..policy.compile import policy_check
+
+    return [policy_check]

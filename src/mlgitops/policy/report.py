@@ -1,0 +1,230 @@
+"""The result of evaluating a model's policy files, and its renderings.
+
+`to_json()` is what `policy.json` holds beside a candidate (and in the
+registry); `from_json()` reads it back for promotion pull requests;
+`to_markdown()` is for step summaries and pull request bodies; `to_table()`
+for the terminal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from rich.table import Table
+
+Status = Literal["passed", "failed", "waived", "error"]
+STATUSES: tuple[Status, ...] = ("passed", "failed", "waived", "error")
+POLICY_FILE = "policy.json"  # the artifact name, beside evidence.json
+
+
+@dataclass(frozen=True)
+class WaiverNote:
+    until: dt.date
+    reason: str
+    expired: bool
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    policy: str  # the policy's name (`policy:` in the file)
+    file: str  # repo-relative path of the policy file
+    line: int  # of the rule in that file
+    rule: str
+    severity: Literal["error", "warning"]
+    status: Status
+    message: str  # the outcome, with the values the rule read
+    expression: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    description: str | None = None
+    waiver: WaiverNote | None = None
+
+    @property
+    def blocking(self) -> bool:
+        """Does this result stop the candidate from being registered?"""
+        return self.status == "error" or (self.status == "failed" and self.severity == "error")
+
+    def label(self) -> str:
+        """The result as people read it: 'failed (warning)', 'waived until 2027-03-31'."""
+        if self.status == "waived" and self.waiver is not None:
+            return f"waived until {self.waiver.until.isoformat()}"
+        if self.status == "failed" and self.severity == "warning":
+            return "failed (warning)"
+        return self.status
+
+    def details(self) -> str:
+        text = self.message
+        if self.waiver is not None and self.status == "waived":
+            text += f" — waiver: {self.waiver.reason}"
+        return text
+
+
+@dataclass(frozen=True)
+class PolicyReport:
+    model: str
+    evaluated_on: dt.date
+    results: tuple[RuleResult, ...]
+    version: int | None = None  # of the candidate, when it is a registered version
+    production_version: int | None = None
+
+    @property
+    def passed(self) -> bool:
+        """No failed error rule, no rule that could not be evaluated, no expired waiver."""
+        return not any(result.blocking for result in self.results)
+
+    def counts(self) -> dict[str, int]:
+        return {status: sum(1 for r in self.results if r.status == status) for status in STATUSES}
+
+    def blocking(self) -> list[RuleResult]:
+        return [result for result in self.results if result.blocking]
+
+    def headline(self) -> str:
+        counts = self.counts()
+        summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n) or "no rules"
+        verdict = "passed" if self.passed else "failed"
+        return f"policy {verdict} for {self.model}: {summary}"
+
+    # --- JSON ----------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "version": self.version,
+            "production_version": self.production_version,
+            "evaluated_on": self.evaluated_on.isoformat(),
+            "passed": self.passed,
+            "counts": self.counts(),
+            "results": [_result_json(result) for result in self.results],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PolicyReport:
+        return cls(
+            model=str(data["model"]),
+            evaluated_on=dt.date.fromisoformat(str(data["evaluated_on"])),
+            results=tuple(_result_from_json(item) for item in data["results"]),
+            version=data.get("version"),
+            production_version=data.get("production_version"),
+        )
+
+    # --- Markdown and terminal -------------------------------------------------------
+
+    def to_markdown(self) -> str:
+        mark = "✅ passed" if self.passed else "❌ failed"
+        lines = [f"### Policy: {self.model} — {mark}", ""]
+        counts = self.counts()
+        tally = (
+            " · ".join(f"{n} {status}" for status, n in counts.items())
+            if self.results
+            else "no rules"
+        )
+        against = (
+            f"production version {self.production_version}"
+            if self.production_version is not None
+            else "no production version"
+        )
+        lines += [f"{tally} — evaluated on {self.evaluated_on.isoformat()} against {against}", ""]
+        if not self.results:
+            lines.append("The model lists no policy files.")
+            return "\n".join(lines) + "\n"
+        lines += ["| Policy | Rule | Severity | Result | Details |", "|---|---|---|---|---|"]
+        for result in self.results:
+            cells = [
+                _md(result.policy),
+                f"`{_md(result.rule)}`",
+                result.severity,
+                f"{_ICONS[_icon_key(result)]} {result.label()}",
+                _md(result.details()),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+        return "\n".join(lines) + "\n"
+
+    def to_table(self) -> Table:
+        table = Table(title=f"Policy: {self.model}", title_justify="left")
+        for column in ("Policy", "Rule", "Severity", "Result", "Details"):
+            table.add_column(column, overflow="fold")
+        for result in self.results:
+            style = _STYLES[_icon_key(result)]
+            table.add_row(
+                result.policy,
+                result.rule,
+                result.severity,
+                f"[{style}]{result.label()}[/{style}]",
+                _escape_markup(result.details()),
+            )
+        return table
+
+
+_ICONS = {"passed": "✅", "failed": "❌", "warning": "⚠️", "waived": "🟡", "error": "❌"}
+_STYLES = {
+    "passed": "green",
+    "failed": "bold red",
+    "warning": "yellow",
+    "waived": "cyan",
+    "error": "bold red",
+}
+
+
+def _icon_key(result: RuleResult) -> str:
+    if result.status == "failed" and result.severity == "warning":
+        return "warning"
+    return result.status
+
+
+def _md(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+
+
+def _escape_markup(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _result_json(result: RuleResult) -> dict[str, Any]:
+    return {
+        "policy": result.policy,
+        "file": result.file,
+        "line": result.line,
+        "rule": result.rule,
+        "severity": result.severity,
+        "status": result.status,
+        "blocking": result.blocking,
+        "message": result.message,
+        "expression": result.expression,
+        "description": result.description,
+        "values": dict(result.values),
+        "waiver": None
+        if result.waiver is None
+        else {
+            "until": result.waiver.until.isoformat(),
+            "reason": result.waiver.reason,
+            "expired": result.waiver.expired,
+        },
+    }
+
+
+def _result_from_json(item: Mapping[str, Any]) -> RuleResult:
+    waiver = item.get("waiver")
+    return RuleResult(
+        policy=str(item["policy"]),
+        file=str(item["file"]),
+        line=int(item["line"]),
+        rule=str(item["rule"]),
+        severity=item["severity"],
+        status=item["status"],
+        message=str(item["message"]),
+        expression=str(item["expression"]),
+        values=dict(item.get("values") or {}),
+        description=item.get("description"),
+        waiver=None
+        if not waiver
+        else WaiverNote(
+            dt.date.fromisoformat(str(waiver["until"])),
+            str(waiver["reason"]),
+            bool(waiver["expired"]),
+        ),
+    )
