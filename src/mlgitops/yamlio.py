@@ -45,6 +45,9 @@ class LocatedDocument:
     data: Any
     key_marks: dict[Loc, Mark] = field(default_factory=dict)
     value_marks: dict[Loc, Mark] = field(default_factory=dict)
+    # problems that do not stop reading (duplicate keys; the first value is kept),
+    # filled only when parsing with keep_going=True
+    problems: list[Diagnostic] = field(default_factory=list)
 
     def mark(self, loc: Loc, *, key: bool = False) -> Mark:
         """The closest known position of `loc`: its key (or value), else its parent's."""
@@ -64,11 +67,12 @@ class LocatedDocument:
 
 
 class YamlLoadError(Exception):
-    """The file is not YAML we accept; carries one diagnostic."""
+    """The file is not YAML we accept; `diagnostic` is the first problem, `diagnostics` all."""
 
-    def __init__(self, diagnostic: Diagnostic) -> None:
+    def __init__(self, diagnostic: Diagnostic, more: list[Diagnostic] | None = None) -> None:
         super().__init__(str(diagnostic))
         self.diagnostic = diagnostic
+        self.diagnostics = [diagnostic, *(more or [])]
 
 
 def format_loc(loc: Loc) -> str:
@@ -130,11 +134,15 @@ class _Builder:
                 child = (*loc, key)
                 if key in result:
                     first = self.doc.key_marks[child]
-                    raise self.fail(
-                        key_node,
-                        child,
-                        f"duplicate key '{key}' (first defined on line {first.line}); keep one",
+                    self.doc.problems.append(
+                        Diagnostic(
+                            self.doc.file,
+                            *_mark_tuple(key_node),
+                            format_loc(child),
+                            f"duplicate key '{key}' (first defined on line {first.line}); keep one",
+                        )
                     )
+                    continue
                 self.doc.key_marks[child] = _mark(key_node)
                 result[key] = self.build(value_node, child)
             return result
@@ -194,13 +202,17 @@ def _mark_tuple(node: yaml.Node) -> tuple[int, int]:
     return m.line, m.col
 
 
-def parse_text(text: str, file: str) -> LocatedDocument:
-    """Parse one YAML document with positions. Raises YamlLoadError."""
+def parse_text(text: str, file: str, *, keep_going: bool = False) -> LocatedDocument:
+    """Parse one YAML document with positions. Raises YamlLoadError.
+
+    With `keep_going`, duplicate keys do not raise: they are listed in
+    `doc.problems` (the first value is kept), so a caller can report them with
+    the file's other problems.
+    """
     doc = LocatedDocument(file=file, data=None)
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        raise YamlLoadError(
-            Diagnostic(file, 1, 1, "", f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
-        )
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        raise YamlLoadError(_too_large(file, size))
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -212,9 +224,20 @@ def parse_text(text: str, file: str) -> LocatedDocument:
             Diagnostic(file, 1, 1, "", f"values are nested more than {MAX_DEPTH} levels deep")
         ) from None
     if node is None:
-        raise YamlLoadError(Diagnostic(file, 1, 1, "", "file is empty; expected a mapping"))
+        raise YamlLoadError(
+            Diagnostic(file, 1, 1, "", "file is empty; expected a mapping (key: value)")
+        )
     doc.data = _Builder(doc).build(node, ())
+    if doc.problems and not keep_going:
+        raise YamlLoadError(doc.problems[0], doc.problems[1:])
     return doc
+
+
+def _too_large(file: str, size: int) -> Diagnostic:
+    limit = f"{MAX_FILE_BYTES / 1024 / 1024:g} MiB"
+    return Diagnostic(
+        file, 1, 1, "", f"file is {size:,} bytes, over the {limit} limit for YAML files"
+    )
 
 
 def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic:
@@ -244,23 +267,23 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagn
     return Diagnostic(file, line, col, "", f"YAML syntax error: {problem}")
 
 
-def load_file(path: Path, display: str) -> LocatedDocument:
+def load_file(path: Path, display: str, *, keep_going: bool = False) -> LocatedDocument:
     """Read and parse `path`; `display` is how the file is named in messages."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
         raise YamlLoadError(Diagnostic(display, 1, 1, "", "file not found")) from None
     if size > MAX_FILE_BYTES:
-        raise YamlLoadError(
-            Diagnostic(display, 1, 1, "", f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
-        )
+        raise YamlLoadError(_too_large(display, size))
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise YamlLoadError(Diagnostic(display, line, 1, "", "file is not valid UTF-8")) from None
-    return parse_text(text, display)
+        col = exc.start - raw.rfind(b"\n", 0, exc.start)
+        message = f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8"
+        raise YamlLoadError(Diagnostic(display, line, col, "", message)) from None
+    return parse_text(text, display, keep_going=keep_going)
 
 
 def dump(data: Any, *, width: int = 120) -> str:

@@ -1,23 +1,34 @@
 """Check an estimator named in YAML against scikit-learn before anything trains.
 
-The class is imported only from allowed packages; its parameters are checked
-against its own signature and scikit-learn's parameter constraints.
+The import path is checked against the allowed packages before anything is
+imported, so YAML can never make mlgitops import (and run) other code. The
+class's parameters are then checked against its own signature and
+scikit-learn's parameter constraints, one parameter at a time so every bad
+one is reported.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
+import re
+import warnings
 from typing import Any
 
 from .. import yamlio
 from ..errors import Diagnostic
 from ..registries import DEFAULT_ESTIMATOR_PACKAGES
-from .load import suggest
 from .models import EstimatorSpec, Task
+from .shape_errors import describe, suggest
+
+_CLASS_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 
 
 def import_estimator_class(class_path: str) -> type[Any]:
-    """Import `package.module.Class`; raises ImportError or AttributeError."""
+    """Import `package.module.Class`; raises ImportError or AttributeError.
+
+    Call it only for paths `allowed_package` accepts: importing runs the module's code.
+    """
     module_name, _, class_name = class_path.rpartition(".")
     if not module_name:
         raise ImportError(f"'{class_path}' is not a full import path")
@@ -28,70 +39,142 @@ def import_estimator_class(class_path: str) -> type[Any]:
     return cls
 
 
-def check_estimator(estimator: EstimatorSpec, task: Task, allow_packages: list[str],
-                    doc: yamlio.LocatedDocument, loc: yamlio.Loc) -> list[Diagnostic]:
-    allowed = (*DEFAULT_ESTIMATOR_PACKAGES, *allow_packages)
+def allowed_package(class_path: str, allow_packages: list[str]) -> bool:
+    """Whether `class_path` lies in scikit-learn or a package the spec allows (by import path prefix)."""
+    return any(
+        class_path.startswith(f"{package}.")
+        for package in (*DEFAULT_ESTIMATOR_PACKAGES, *allow_packages)
+    )
+
+
+def check_estimator(
+    estimator: EstimatorSpec,
+    task: Task,
+    allow_packages: list[str],
+    doc: yamlio.LocatedDocument,
+    loc: yamlio.Loc,
+) -> list[Diagnostic]:
     path = estimator.class_path
-    top = path.split(".")[0]
     class_loc = (*loc, "class")
-    if top not in allowed:
-        return [doc.diagnostic(class_loc, f"'{path}' is outside the allowed packages ({', '.join(allowed)}); "
-                               "list its package under allow_packages in mlops.yaml to use it")]
+    if not _CLASS_PATH.match(path):
+        return [
+            doc.diagnostic(
+                class_loc,
+                f"'{path}' is not a full import path (package.module.Class){_class_hint(path)}",
+            )
+        ]
+    if not allowed_package(path, allow_packages):
+        allowed = ", ".join((*DEFAULT_ESTIMATOR_PACKAGES, *allow_packages))
+        return [
+            doc.diagnostic(
+                class_loc,
+                f"'{path}' is outside the allowed packages ({allowed}); "
+                "list its package under allow_packages in mlops.yaml to use it",
+            )
+        ]
     try:
         cls = import_estimator_class(path)
     except (ImportError, AttributeError, ValueError) as exc:
         return [doc.diagnostic(class_loc, f"cannot import '{path}': {exc}{_class_hint(path)}")]
 
-    from sklearn.base import BaseEstimator, is_classifier, is_regressor
+    from sklearn.base import BaseEstimator
 
     if not issubclass(cls, BaseEstimator):
         return [doc.diagnostic(class_loc, f"'{path}' is not a scikit-learn estimator")]
+    name = cls.__name__
+    known, required = _parameters(cls)
+    unknown = [
+        doc.diagnostic(
+            (*loc, "params", param),
+            f"'{name}' has no parameter '{param}'{suggest(param, known)}",
+            key=True,
+        )
+        for param in estimator.params
+        if param not in known
+    ]
+    if unknown:
+        return unknown
+    missing = [param for param in required if param not in estimator.params]
+    if missing:
+        return [
+            doc.diagnostic(
+                class_loc,
+                f"'{name}' needs {', '.join(repr(p) for p in missing)}, which "
+                "YAML cannot give (it takes other estimators); choose an estimator "
+                "that needs no arguments",
+            )
+        ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # deprecation notices would print mid-report
+        problem = _task_problem(cls, path, task)
+        if problem:
+            return [doc.diagnostic(class_loc, problem)]
+        return [
+            doc.diagnostic((*loc, "params", param), message)
+            for param, message in _invalid_params(cls, estimator.params).items()
+        ]
+
+
+def _parameters(cls: type[Any]) -> tuple[list[str], list[str]]:
+    """The constructor's parameter names, and those without a default."""
+    signature = inspect.signature(cls.__init__)
+    named = [
+        p
+        for p in signature.parameters.values()
+        if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    return [p.name for p in named], [p.name for p in named if p.default is p.empty]
+
+
+def _task_problem(cls: type[Any], path: str, task: Task) -> str | None:
+    from sklearn.base import is_classifier, is_regressor
+
     instance = cls()
     if task == "classification" and not is_classifier(instance):
-        return [doc.diagnostic(class_loc, f"'{path}' is not a classifier, but the task is classification")]
+        return f"'{path}' is not a classifier, but the task is classification{_swap_hint(path, 'Regressor', 'Classifier')}"
     if task == "regression" and not is_regressor(instance):
-        return [doc.diagnostic(class_loc, f"'{path}' is not a regressor, but the task is regression")]
+        return f"'{path}' is not a regressor, but the task is regression{_swap_hint(path, 'Classifier', 'Regressor')}"
+    return None
 
-    known = instance.get_params(deep=False)
-    out = []
-    for name in estimator.params:
-        if name not in known:
-            out.append(doc.diagnostic((*loc, "params", name), f"'{path.rsplit('.', 1)[-1]}' has no parameter "
-                                      f"'{name}'{suggest(name, known)}", key=True))
-    if out:
-        return out
-    try:
-        instance.set_params(**estimator.params)
-        if hasattr(instance, "_validate_params"):
-            instance._validate_params()
-    except (ValueError, TypeError) as exc:
-        name = _param_named_in(str(exc), estimator.params)
-        where = (*loc, "params", name) if name else (*loc, "params")
-        return [doc.diagnostic(where, _tidy(str(exc)))]
-    return []
+
+def _invalid_params(cls: type[Any], params: dict[str, Any]) -> dict[str, str]:
+    """Each parameter checked alone against the class's constraints, so all bad ones are found."""
+    out: dict[str, str] = {}
+    for param, value in params.items():
+        try:
+            probe = cls(**{param: value})
+            if hasattr(probe, "_validate_params"):
+                probe._validate_params()
+        except (ValueError, TypeError) as exc:
+            out[param] = " ".join(str(exc).split()) or f"invalid value {describe(value)}"
+    return out
+
+
+def _swap_hint(path: str, old: str, new: str) -> str:
+    """RandomForestClassifier on a regression task: suggest RandomForestRegressor if it exists."""
+    module_name, _, class_name = path.rpartition(".")
+    if not class_name.endswith(old):
+        return ""
+    other = class_name[: -len(old)] + new
+    exists = isinstance(getattr(importlib.import_module(module_name), other, None), type)
+    return f" (did you mean '{module_name}.{other}'?)" if exists else ""
 
 
 def _class_hint(path: str) -> str:
+    """The public import path of the closest scikit-learn class name (imports scikit-learn only)."""
     class_name = path.rsplit(".", 1)[-1]
     try:
         from sklearn.utils import all_estimators
 
-        names = {name: f"{cls.__module__.split('._')[0]}.{name}" for name, cls in all_estimators()}
-    except Exception:  # noqa: BLE001 - a hint is optional
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            names = {
+                name: f"{cls.__module__.split('._')[0]}.{name}" for name, cls in all_estimators()
+            }
+    except ImportError:  # a hint is optional
         return ""
     close = suggest(class_name, names)
-    if close:
-        guess = close.split("'")[1]
-        return f" (did you mean '{names[guess]}'?)"
-    return ""
-
-
-def _param_named_in(message: str, params: dict[str, Any]) -> str | None:
-    for name in params:
-        if f"'{name}'" in message:
-            return name
-    return None
-
-
-def _tidy(message: str) -> str:
-    return " ".join(message.split())
+    if not close:
+        return ""
+    guess = close.split("'")[1]
+    return "" if names[guess] == path else f" (did you mean '{names[guess]}'?)"

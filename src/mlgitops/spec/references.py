@@ -1,0 +1,228 @@
+"""Checks between sections of mlops.yaml and from it to files in the repository."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from .. import yamlio
+from ..errors import Diagnostic
+from ..registries import CLASSIFICATION_METRICS, REGRESSION_METRICS
+from .models import DatasetSpec, ModelSpec, PolicyFileSpec, check_name
+from .sections import Sections
+from .shape_errors import suggest
+
+SPEC_FILE = "mlops.yaml"
+
+
+def check_names(sections: Sections, doc: yamlio.LocatedDocument) -> list[Diagnostic]:
+    out = []
+    for section, kind, names in (
+        ("datasets", "dataset", sections.dataset_names),
+        ("models", "model", sections.model_names),
+    ):
+        for name in names:
+            problem = check_name(kind, name)
+            if problem:
+                out.append(doc.diagnostic((section, name), problem, key=True))
+    return out
+
+
+def bad_relative_path(value: str) -> str | None:
+    """Files must live inside the repository, named relative to its root."""
+    pure = PurePosixPath(value)
+    if pure.is_absolute() or ".." in pure.parts or "\\" in value:
+        return f"'{value}' must be a path relative to the repository root, inside it"
+    return None
+
+
+def repo_file_problem(root: Path, relative: str, kind: str) -> str | None:
+    """Why `relative` is not a usable file inside the repository, or None."""
+    bad = bad_relative_path(relative)
+    if bad:
+        return bad
+    path = root / relative
+    if not path.is_file():
+        what = "is a directory, not a file" if path.is_dir() else "does not exist"
+        return f"{kind} '{relative}' {what}{_suggest_file(root, relative)}"
+    if not path.resolve().is_relative_to(root.resolve()):
+        return (
+            f"{kind} '{relative}' links to a file outside the repository; copy the file in instead"
+        )
+    return None
+
+
+def _suggest_file(root: Path, relative: str) -> str:
+    parent = (root / relative).parent
+    if not parent.is_dir():
+        return ""
+    siblings = [
+        str(PurePosixPath(relative).parent / p.name) for p in parent.iterdir() if p.is_file()
+    ]
+    return suggest(relative, siblings)
+
+
+def check_datasets(root: Path, sections: Sections, doc: yamlio.LocatedDocument) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for name, dataset in sections.datasets.items():
+        loc: yamlio.Loc = ("datasets", name)
+        problem = repo_file_problem(root, dataset.path, "data file")
+        if problem:
+            out.append(doc.diagnostic((*loc, "path"), problem))
+        current_problem = None if dataset.current is None else bad_relative_path(dataset.current)
+        if current_problem:
+            out.append(doc.diagnostic((*loc, "current"), current_problem))
+        columns = sections.column_names.get(name)
+        if columns is None:
+            continue  # malformed columns are reported already
+        if dataset.target not in columns:
+            out.append(
+                doc.diagnostic(
+                    (*loc, "target"),
+                    f"target '{dataset.target}' is not one of the columns"
+                    + suggest(dataset.target, columns),
+                )
+            )
+        for index, column in enumerate(dataset.checks.unique):
+            if column not in columns:
+                out.append(
+                    doc.diagnostic(
+                        (*loc, "checks", "unique", index),
+                        f"unknown column '{column}'" + suggest(column, columns),
+                    )
+                )
+    return out
+
+
+def check_model(
+    sections: Sections, name: str, model: ModelSpec, doc: yamlio.LocatedDocument
+) -> list[Diagnostic]:
+    loc: yamlio.Loc = ("models", name)
+    out: list[Diagnostic] = []
+    if model.dataset not in sections.dataset_names:
+        out.append(
+            doc.diagnostic(
+                (*loc, "dataset"),
+                f"unknown dataset '{model.dataset}'"
+                + suggest(model.dataset, sections.dataset_names),
+            )
+        )
+    else:
+        out += _check_features(loc, model, sections, doc)
+    allowed = CLASSIFICATION_METRICS if model.task == "classification" else REGRESSION_METRICS
+    for index, metric in enumerate(model.metrics):
+        if metric not in allowed:
+            out.append(
+                doc.diagnostic(
+                    (*loc, "metrics", index),
+                    f"'{metric}' is not a {model.task} metric; choose from {', '.join(allowed)}",
+                )
+            )
+    metrics = sections.metric_names.get(name) or []
+    # when metrics itself is malformed, every gate would look unlisted: skip
+    for metric in model.gates if sections.metric_names.get(name) is not None else ():
+        if metric not in metrics:
+            out.append(
+                doc.diagnostic(
+                    (*loc, "gates", metric),
+                    f"gate on '{metric}', which is not in metrics"
+                    + suggest(metric, metrics)
+                    + f"; add '{metric}' to metrics",
+                    key=True,
+                )
+            )
+    if model.drift is not None and model.drift.schedule is not None:
+        problem = check_cron(model.drift.schedule)
+        if problem:
+            out.append(doc.diagnostic((*loc, "drift", "schedule"), problem))
+    return out
+
+
+def _check_features(
+    loc: yamlio.Loc, model: ModelSpec, sections: Sections, doc: yamlio.LocatedDocument
+) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    columns = sections.column_names.get(model.dataset) or []
+    dataset: DatasetSpec | None = sections.datasets.get(model.dataset)  # None when malformed
+    # when the dataset's columns are malformed, every feature would look unknown: skip
+    has_columns = sections.column_names.get(model.dataset) is not None
+    for key in ("include", "exclude") if has_columns else ():
+        for index, column in enumerate(getattr(model.features, key) or []):
+            if column not in columns:
+                out.append(
+                    doc.diagnostic(
+                        (*loc, "features", key, index),
+                        f"unknown column '{column}'" + suggest(column, columns),
+                    )
+                )
+            elif dataset is not None and column == dataset.target and key == "include":
+                out.append(
+                    doc.diagnostic(
+                        (*loc, "features", key, index),
+                        f"'{column}' is the dataset's target; it cannot be a feature",
+                    )
+                )
+    target = None if dataset is None else dataset.columns.get(dataset.target)
+    if (
+        model.task == "regression"
+        and target is not None
+        and target.type not in ("integer", "number")
+    ):
+        assert dataset is not None
+        out.append(
+            doc.diagnostic(
+                (*loc, "task"),
+                f"regression needs a numeric target; '{dataset.target}' is {target.type}",
+            )
+        )
+    return out
+
+
+def check_cron(expression: str) -> str | None:
+    """GitHub's schedule syntax: five fields, no seconds, at most every five minutes."""
+    from croniter import croniter
+
+    fields = expression.split()
+    if len(fields) != 5:
+        return f"cron schedule '{expression}' must have 5 fields (minute hour day month weekday)"
+    if not croniter.is_valid(expression):
+        return f"'{expression}' is not a valid cron schedule"
+    if fields[0] in ("*", "*/1", "*/2", "*/3", "*/4"):
+        return f"'{expression}' runs more often than every 5 minutes, GitHub's shortest interval"
+    return None
+
+
+def check_policy(
+    policy: PolicyFileSpec, model_names: list[str], doc: yamlio.LocatedDocument
+) -> list[Diagnostic]:
+    out = []
+    rule_names = [rule.name for rule in policy.rules]
+    first: dict[str, int] = {}
+    for index, rule in enumerate(policy.rules):
+        if rule.name in first:
+            line = doc.mark(("rules", first[rule.name], "name")).line
+            out.append(
+                doc.diagnostic(
+                    ("rules", index, "name"),
+                    f"rule name '{rule.name}' is already used "
+                    f"on line {line}; give each rule its own name",
+                )
+            )
+        first.setdefault(rule.name, index)
+    for index, waiver in enumerate(policy.waivers):
+        if waiver.rule not in rule_names:
+            out.append(
+                doc.diagnostic(
+                    ("waivers", index, "rule"),
+                    f"no rule named '{waiver.rule}' in this file"
+                    + suggest(waiver.rule, rule_names),
+                )
+            )
+        if waiver.model not in model_names:
+            out.append(
+                doc.diagnostic(
+                    ("waivers", index, "model"),
+                    f"no model named '{waiver.model}' in "
+                    f"{SPEC_FILE}" + suggest(waiver.model, model_names),
+                )
+            )
+    return out
