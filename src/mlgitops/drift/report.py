@@ -190,16 +190,13 @@ class DriftReport:
         table = Table(
             title=f"Drift: {self.subject()}", caption=f"{self.headline()}\n{self.prediction_line()}"
         )
-        for name, justify in (
-            ("feature", "left"),
-            ("method", "left"),
-            ("statistic", "right"),
-            ("threshold", "right"),
-            ("verdict", "left"),
-            ("reference", "left"),
-            ("current", "left"),
-        ):
-            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        table.add_column("feature", no_wrap=True)
+        table.add_column("method", no_wrap=True)
+        table.add_column("statistic", justify="right", no_wrap=True)
+        table.add_column("threshold", justify="right", no_wrap=True)
+        table.add_column("verdict", no_wrap=True)
+        table.add_column("reference")
+        table.add_column("current")
         for f in self.features:
             verdict = "[bold red]DRIFT[/]" if f.drifted else "[green]ok[/]"
             table.add_row(
@@ -208,8 +205,8 @@ class DriftReport:
                 format_statistic(f),
                 format_threshold(f),
                 verdict,
-                summary_text(f.reference, f.kind),
-                summary_text(f.current, f.kind),
+                summary_text(f.reference, f.kind, short=True),
+                summary_text(f.current, f.kind, short=True),
             )
         return table
 
@@ -232,15 +229,16 @@ def _comparison(f: FeatureDrift) -> str:
     return "≥" if f.drifted else "<"
 
 
-def summary_text(summary: dict[str, Any], kind: Kind) -> str:
+def summary_text(summary: dict[str, Any], kind: Kind, *, short: bool = False) -> str:
+    """Mean ± std, or the most frequent categories, and the null share."""
     if not summary.get("values"):
         return "no values"
     nulls = summary.get("null_fraction", 0.0)
     missing = f", {nulls:.1%} null" if nulls else ""
     if kind == "numeric":
-        return f"mean {_g(summary['mean'])} ± {_g(summary['std'])}{missing}"
-    top = ", ".join(f"{name} {share:.0%}" for name, share in summary.get("top", []))
-    return f"{top}{missing}"
+        return f"{'' if short else 'mean '}{_g(summary['mean'])} ± {_g(summary['std'])}{missing}"
+    top = summary.get("top", [])[: 2 if short else None]
+    return ", ".join(f"{name} {share:.0%}" for name, share in top) + missing
 
 
 def _g(value: float | None) -> str:
