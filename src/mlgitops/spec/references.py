@@ -41,9 +41,10 @@ def repo_file_problem(root: Path, relative: str, kind: str) -> str | None:
     if bad:
         return bad
     path = root / relative
+    if path.is_dir():
+        return f"{kind} '{relative}' is a directory, not a file"
     if not path.is_file():
-        what = "is a directory, not a file" if path.is_dir() else "does not exist"
-        return f"{kind} '{relative}' {what}{_suggest_file(root, relative)}"
+        return f"{kind} '{relative}' does not exist{_suggest_file(root, relative)}"
     if not path.resolve().is_relative_to(root.resolve()):
         return (
             f"{kind} '{relative}' links to a file outside the repository; copy the file in instead"
