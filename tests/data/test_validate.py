@@ -434,3 +434,25 @@ def test_number_grammar_matches_pyarrow_cast(text: str) -> None:
     numbers, invalid = parse_numbers(pa.chunked_array([pa.array([text, "NA"])]))
     assert bool(invalid[0]) is not castable
     assert not invalid[1] and np.isnan(numbers[1])
+
+
+def test_large_frame_is_checked_column_by_column_in_parallel(
+    churn: DatasetSpec, typed: pd.DataFrame
+) -> None:
+    rows = 60_000  # above the size where columns are checked on several threads
+    frame = pd.concat([typed] * (rows // len(typed)), ignore_index=True)
+    frame["customer_id"] = [f"C{i}" for i in range(rows)]
+    frame.loc[30_000, "tenure_months"] = -1
+    frame.loc[59_999, "contract"] = "x"
+    frame.loc[[10, 20], "customer_id"] = "C5"
+    report = validate_frame(frame, churn, file="data/churn.parquet")
+    assert [(f.column, f.check) for f in report.failures] == [
+        ("customer_id", "unique"),
+        ("tenure_months", "min"),
+        ("contract", "values"),
+    ]
+    assert _found(report) == {
+        ("customer_id", "unique"): (2, [(11, "C5"), (21, "C5")]),
+        ("tenure_months", "min"): (1, [(30_001, -1)]),
+        ("contract", "values"): (1, [(60_000, "x")]),
+    }

@@ -10,7 +10,9 @@ mask over the rows; no Python loop runs per row.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DataFileError
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
     from ..spec.models import ColumnSpec, DatasetSpec
 
+_PARALLEL_ROWS = 50_000
 _TYPE_MESSAGES = {
     "integer": "values are not whole numbers; fix them, or declare the column 'type: number' in mlops.yaml",
     "number": "values are not numbers (use '.' for decimals, no thousands separators); fix them",
@@ -58,19 +61,24 @@ def validate_frame(
     failures = [_missing_column(name, unexpected) for name in missing]
     failures += [_unexpected_column(name, missing) for name in unexpected]
 
-    null_counts: dict[str, int] = {}
     unique = set(dataset.checks.unique) if dataset_checks else set()
-    for name, column in declared.items():
-        if name not in names:
-            continue
+    unit = "line" if _is_csv(file) else "row"
+
+    def check(name: str) -> tuple[int, list[DataFailure]]:
         series = frame[name]
-        parsed = parse_column(series, column)
-        null_counts[name] = int(parsed.missing.sum())
-        failures += _column_failures(name, column, parsed, series, row_offset)
+        parsed = parse_column(series, declared[name])
+        found = _column_failures(name, declared[name], parsed, series, row_offset)
         if name in unique:
-            failures += _unique_failures(
-                name, parsed, series, row_offset, "line" if _is_csv(file) else "row"
-            )
+            found += _unique_failures(name, parsed, series, row_offset, unit)
+        return int(parsed.missing.sum()), found
+
+    present = [name for name in declared if name in names]
+    null_counts: dict[str, int] = {}
+    # pyarrow and numpy release the GIL, so columns are checked side by side.
+    with ThreadPoolExecutor(max_workers=_workers(len(frame), len(present))) as pool:
+        for name, (null_count, found) in zip(present, pool.map(check, present), strict=True):
+            null_counts[name] = null_count
+            failures += found
 
     report = DataValidationReport(
         file=file,
@@ -241,6 +249,13 @@ def _unique_failures(
     import numpy as np
     import pandas as pd
 
+    if parsed.kind == "text" and parsed.text is not None and not parsed.missing.any():
+        import pyarrow.compute as pc
+
+        if len(pc.unique(parsed.text)) == len(
+            series
+        ):  # the usual case, and cheaper than finding repeats
+            return []
     # Text compares as written; numbers as parsed, so "7" and "7.0" are the same key.
     keys: Any = series if parsed.kind == "text" else pd.Series(_keys(parsed))
     repeated = (
@@ -339,6 +354,12 @@ def _unexpected_column(name: str, missing: list[str]) -> DataFailure:
 def _did_you_mean(name: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _workers(rows: int, columns: int) -> int:
+    if rows < _PARALLEL_ROWS:  # threads cost more than they save on small frames
+        return 1
+    return max(1, min(columns, os.cpu_count() or 1))
 
 
 def _number(value: float) -> str:
