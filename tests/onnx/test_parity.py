@@ -111,11 +111,12 @@ def test_a_tampered_model_fails_and_names_rows() -> None:
         f"{breach.part} row {breach.row} (scikit-learn {breach.sklearn}, onnx {breach.onnx}"
         in report.message
     )
-    assert f"and {report.breach_count - 10:,} more" in report.message
-    assert (
-        f"| {breach.row} | {breach.part} | {breach.sklearn} | {breach.onnx} |"
-        in report.to_markdown()
-    )
+    assert report.message.count(" row ") == 3  # three described, the rest counted
+    assert report.message.endswith(f"; and {report.breach_count - 3:,} more")
+    markdown = report.to_markdown()
+    assert f"| {breach.row} | {breach.part} | {breach.sklearn} | {breach.onnx} |" in markdown
+    assert markdown.count(" | training | ") + markdown.count(" | holdout | ") == 10
+    assert f"and {report.breach_count - 10:,} more rows" in markdown
     # the named rows really disagree
     rows = pd.concat([result.X_train, result.X_test]).loc[report.worst_rows]
     onnx_labels, _ = OnnxScorer(tampered).predict(rows)

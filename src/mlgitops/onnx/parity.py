@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ..train.fit import TrainResult
 
 WORST_ROWS = 10  # rows named in reports and evidence
+MESSAGE_ROWS = 3  # rows described in the one-line message
 Part = Literal["training", "holdout"]
 
 
@@ -63,27 +64,25 @@ class ParityReport:
 
     @property
     def message(self) -> str:
-        where = (
-            f"{self.rows_checked:,} rows ({self.rows_training:,} training, "
-            f"{self.rows_checked - self.rows_training:,} holdout)"
-        )
+        """One line: the verdict, and for a breach the worst rows (all of them in `to_markdown`)."""
         if self.passed:
             labels = ", labels agree on all" if self.label_agreement is not None else ""
             return (
-                f"ONNX matches scikit-learn on {where}{labels}; max |diff| {self.max_abs_diff:.3g} "
-                f"within tolerance {self.tolerance:g}"
+                f"ONNX matches scikit-learn on {self._where()}{labels}; "
+                f"max |diff| {self.max_abs_diff:.3g} within tolerance {self.tolerance:g}"
             )
-        breaches = [row for row in self.worst if self._breaches(row)]
-        shown = "; ".join(row.describe() for row in breaches)
-        more = self.breach_count - len(breaches)
-        return (
-            f"ONNX differs from scikit-learn on {self.breach_count:,} of {where}, tolerance "
-            f"{self.tolerance:g}: {shown}" + (f"; and {more:,} more" if more > 0 else "")
-        )
+        breaches = self._breach_rows()
+        shown = "; ".join(row.describe() for row in breaches[:MESSAGE_ROWS])
+        more = self.breach_count - min(len(breaches), MESSAGE_ROWS)
+        return f"{self._summary()}; worst: {shown}" + (f"; and {more:,} more" if more > 0 else "")
 
     def to_markdown(self) -> str:
-        status = "passed" if self.passed else "failed"
-        lines = [f"**ONNX parity {status}**: {self.message}", ""]
+        heading = (
+            f"**ONNX parity passed**: {self.message}"
+            if self.passed
+            else f"**ONNX parity failed**: {self._summary()}"
+        )
+        lines = [heading, ""]
         if self.label_agreement is not None:
             lines.append(f"- label agreement: {self.label_agreement:.6g}")
         lines.append(
@@ -92,13 +91,27 @@ class ParityReport:
             + ")"
         )
         if not self.passed:
+            breaches = self._breach_rows()
             lines += ["", "| row | part | scikit-learn | onnx | diff |", "|---|---|---|---|---|"]
             lines += [
-                f"| {r.row} | {r.part} | {r.sklearn} | {r.onnx} | {r.diff:.3g} |"
-                for r in self.worst
-                if self._breaches(r)
+                f"| {r.row} | {r.part} | {r.sklearn} | {r.onnx} | {r.diff:.3g} |" for r in breaches
             ]
+            if self.breach_count > len(breaches):
+                lines += ["", f"and {self.breach_count - len(breaches):,} more rows"]
         return "\n".join(lines) + "\n"
+
+    def _where(self) -> str:
+        holdout = self.rows_checked - self.rows_training
+        return f"{self.rows_checked:,} rows ({self.rows_training:,} training, {holdout:,} holdout)"
+
+    def _summary(self) -> str:
+        return (
+            f"ONNX differs from scikit-learn on {self.breach_count:,} of {self._where()}, "
+            f"tolerance {self.tolerance:g}"
+        )
+
+    def _breach_rows(self) -> list[ParityRow]:
+        return [row for row in self.worst if self._breaches(row)]
 
     def _breaches(self, row: ParityRow) -> bool:
         return row.diff > self.tolerance or not row.labels_agree
@@ -163,8 +176,8 @@ def _compare(
         return (
             _nan_as_inf(diff),
             np.ones(len(features), dtype=bool),
-            np.array([f"{v:.6g}" for v in sk_values], dtype=object),
-            np.array([f"{v:.6g}" for v in onnx_values], dtype=object),
+            np.array([f"{v:.8g}" for v in sk_values], dtype=object),
+            np.array([f"{v:.8g}" for v in onnx_values], dtype=object),
         )
     sk_raw = np.asarray(result.pipeline.predict(features)).astype(str)
     onnx_raw = np.asarray(onnx_values).astype(str)
