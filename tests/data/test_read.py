@@ -67,6 +67,14 @@ def test_header_column_without_name(tmp_path: Path) -> None:
     assert error.message == "data/churn.csv:1: column 2, 4 of the header has no name"
 
 
+def test_semicolon_separated_file(tmp_path: Path) -> None:
+    error = _error(_write(tmp_path / "a.csv", b"a;b;c\n1;2;3\n"))
+    assert error.message == (
+        "data/churn.csv:1: the header is one column, 'a;b;c': the file seems to be separated by ';', "
+        "but data files must be comma-separated"
+    )
+
+
 def test_ragged_rows_name_their_lines(tmp_path: Path) -> None:
     data = b"a,b,c\n1,2,3\n4,5\n6,7,8\n9,10,11,12\n13,14,15\n"
     error = _error(_write(tmp_path / "a.csv", data))

@@ -154,6 +154,12 @@ def _csv_header(path: Path, display: str) -> list[str]:
             f"{display}:1: the first line is blank; expected a header with the column names",
             hint="put the column names on the first line",
         )
+    if len(names) == 1 and (separator := next((c for c in ";\t|" if c in names[0]), None)):
+        raise DataFileError(
+            f"{display}:1: the header is one column, {names[0]!r}: the file seems to be separated "
+            f"by {separator!r}, but data files must be comma-separated",
+            hint="export the file as CSV with ',' between values (or as Parquet)",
+        )
     blank = [str(position) for position, name in enumerate(names, 1) if not name.strip()]
     if blank:
         raise DataFileError(

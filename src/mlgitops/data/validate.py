@@ -48,7 +48,8 @@ def validate_frame(
     validated in batches (then pass `dataset_checks=False`, `merge` the batch
     reports and call `check_totals` on the result).
     """
-    names = [str(name) for name in frame.columns]
+    labels = {str(label): label for label in frame.columns}  # in-memory frames may have int labels
+    names = [str(label) for label in frame.columns]
     duplicated = sorted({name for name in names if names.count(name) > 1})
     if duplicated:
         raise DataFileError(
@@ -65,7 +66,7 @@ def validate_frame(
     unit = "line" if _is_csv(file) else "row"
 
     def check(name: str) -> tuple[int, list[DataFailure]]:
-        series = frame[name]
+        series = frame[labels[name]]
         parsed = parse_column(series, declared[name])
         found = _column_failures(name, declared[name], parsed, series, row_offset)
         if name in unique:
