@@ -62,17 +62,30 @@ def stage_cache(model: str, inputs_digest: str) -> Step:
     )
 
 
-def upload_candidate(model: str, *, if_: str | None = None) -> Step:
+def upload_artifact(
+    title: str,
+    name: str,
+    path: str,
+    *,
+    retention_days: int = ARTIFACT_RETENTION_DAYS,
+    if_: str | None = None,
+) -> Step:
     return Step(
-        "Upload the candidate",
+        title,
         uses=UPLOAD_ARTIFACT,
         if_=if_,
         with_={
-            "name": f"candidate-{model}",
-            "path": f"{CANDIDATES_DIR}/{model}/",
+            "name": name,
+            "path": path,
             "if-no-files-found": "warn",
-            "retention-days": ARTIFACT_RETENTION_DAYS,
+            "retention-days": retention_days,
         },
+    )
+
+
+def upload_candidate(model: str, *, if_: str | None = None) -> Step:
+    return upload_artifact(
+        "Upload the candidate", f"candidate-{model}", f"{CANDIDATES_DIR}/{model}/", if_=if_
     )
 
 

@@ -162,7 +162,7 @@ def _per_model(spec: Spec) -> Workflow:
             Step(
                 "Retrain, test, convert and check policies",
                 env=MODEL_ENV,
-                run='mlgitops run "$MODEL"',
+                run='mlgitops run --no-register "$MODEL"',
             ),
             upload_candidate("${{ inputs.model }}"),
         ),
