@@ -128,6 +128,17 @@ def test_fit_warnings_become_notes() -> None:
     assert any(note.startswith("ConvergenceWarning") for note in result.notes)
 
 
+def test_a_scaler_left_out_for_trees_is_noted() -> None:
+    frame, dataset = iris()
+    forest = pipeline_spec(FOREST, {"n_estimators": 5}, numeric={"scale": "minmax"})
+    result = train_model(frame, dataset, model_spec("classification"), forest)
+    assert any(note.startswith("scale: minmax left out") for note in result.notes)
+    linear = train_model(
+        frame, dataset, model_spec("classification"), pipeline_spec(LOGISTIC, {"max_iter": 500})
+    )
+    assert not any("left out" in note for note in linear.notes)
+
+
 def test_training_evidence() -> None:
     frame, dataset = iris()
     result = train_model(

@@ -58,7 +58,7 @@ def train_model(
     leave it unset, the estimator's random_state come from split.seed.
     """
     from .metrics import compute_metrics, default_metric_names
-    from .pipeline import build_pipeline
+    from .pipeline import build_pipeline, uses_scaler
     from .split import split_rows
 
     started = time.perf_counter()
@@ -83,6 +83,11 @@ def train_model(
     x_train, x_test = x_all.iloc[parts.train], x_all.iloc[parts.test]
     y_train, y_test = y[parts.train], y[parts.test]
     notes = [parts.note] if parts.note else []
+    if pipeline.preprocess.numeric.scale != "none" and numeric and not uses_scaler(pipeline):
+        notes.append(
+            f"scale: {pipeline.preprocess.numeric.scale} left out: a tree model splits on order, "
+            "which scaling keeps, and unscaled inputs keep ONNX parity exact"
+        )
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
