@@ -23,4 +23,6 @@ def assert_golden(name: str, text: str) -> None:
     if not path.is_file():
         raise AssertionError(f"golden file {path} is missing; run with {UPDATE_ENV}=1 to create it")
     expected = path.read_text(encoding="utf-8")
-    assert text == expected, f"output differs from golden file {path}; run with {UPDATE_ENV}=1 to update it"
+    assert text == expected, (
+        f"output differs from golden file {path}; run with {UPDATE_ENV}=1 to update it"
+    )
