@@ -85,7 +85,9 @@ def run(
     return Outcome(
         exit_code=EXIT_OK if report.passed else EXIT_CHECK_FAILED,
         data=report.to_json(),
-        renderables=[Text(text)] if markdown else [report.to_table(), Text(report.headline())],
+        renderables=[Text(text.rstrip("\n"), no_wrap=True)]
+        if markdown
+        else [report.to_table(), Text(report.headline())],
         summary_markdown=text,
         annotations=annotations,
         outputs={"passed": "true" if report.passed else "false"},

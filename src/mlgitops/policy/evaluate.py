@@ -113,8 +113,8 @@ def _judge(
     checked: CheckedRule, evaluation: Evaluation, variables: Mapping[str, Any]
 ) -> tuple[Status, str, dict[str, Any]]:
     paths = referenced_paths(checked.tree) if checked.tree is not None else []
-    shown, values = describe(variables, paths)
     if evaluation.ok and evaluation.type == "bool":
+        shown, values = describe(variables, paths)
         verdict: Status = "passed" if evaluation.value is True else "failed"
         return verdict, shown or ("holds" if verdict == "passed" else "does not hold"), values
     if evaluation.ok:
@@ -123,7 +123,10 @@ def _judge(
             "not true or false"
         )
     else:
-        reason = explain_failure(variables, paths) or _evaluator_reason(evaluation)
+        reason = explain_failure(
+            variables, paths, evaluation.kind, evaluation.error
+        ) or _evaluator_reason(evaluation)
+    shown, values = describe(variables, paths, found_only=True)
     message = f"cannot be evaluated: {reason}"
     return "error", (f"{message}; {shown}" if shown else message), values
 

@@ -82,7 +82,7 @@ class PolicyReport:
 
     def headline(self) -> str:
         counts = self.counts()
-        summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n) or "no rules"
+        summary = ", ".join(_count(n, status) for status, n in counts.items() if n) or "no rules"
         verdict = "passed" if self.passed else "failed"
         return f"policy {verdict} for {self.model}: {summary}"
 
@@ -115,11 +115,7 @@ class PolicyReport:
         mark = "✅ passed" if self.passed else "❌ failed"
         lines = [f"### Policy: {self.model} — {mark}", ""]
         counts = self.counts()
-        tally = (
-            " · ".join(f"{n} {status}" for status, n in counts.items())
-            if self.results
-            else "no rules"
-        )
+        tally = " · ".join(_count(n, s) for s, n in counts.items()) if self.results else "no rules"
         against = (
             f"production version {self.production_version}"
             if self.production_version is not None
@@ -165,6 +161,10 @@ _STYLES = {
     "waived": "cyan",
     "error": "bold red",
 }
+
+
+def _count(n: int, status: str) -> str:
+    return f"{n} errors" if status == "error" and n != 1 else f"{n} {status}"
 
 
 def _icon_key(result: RuleResult) -> str:

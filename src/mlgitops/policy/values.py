@@ -102,8 +102,14 @@ def lookup(variables: Mapping[str, Any], path: FieldPath) -> Lookup:
     return Lookup(path, True, value)
 
 
-def describe(variables: Mapping[str, Any], paths: list[FieldPath]) -> tuple[str, dict[str, Any]]:
-    """`a = 1; b = 'x'` for the message, and {path: value} for JSON (found values only)."""
+def describe(
+    variables: Mapping[str, Any], paths: list[FieldPath], *, found_only: bool = False
+) -> tuple[str, dict[str, Any]]:
+    """`a = 1; b = 'x'` for the message, and {path: value} for JSON (found values only).
+
+    `found_only` leaves out paths that could not be read (when the message
+    already explains why).
+    """
     parts: list[str] = []
     found: dict[str, Any] = {}
     for path in paths:
@@ -113,6 +119,8 @@ def describe(variables: Mapping[str, Any], paths: list[FieldPath]) -> tuple[str,
                 continue  # `production` on its own: the whole record says nothing
             found[show_path(path)] = result.value
             part = f"{show_path(path)} = {format_value(result.value)}"
+        elif found_only:
+            continue
         elif result.reason == "null":
             part = f"{show_path(result.stopped_at)} = null"
         else:
@@ -122,24 +130,32 @@ def describe(variables: Mapping[str, Any], paths: list[FieldPath]) -> tuple[str,
     return "; ".join(parts), found
 
 
-def explain_failure(variables: Mapping[str, Any], paths: list[FieldPath]) -> str | None:
-    """Why a rule could not be evaluated, when a path it reads explains it."""
+def explain_failure(
+    variables: Mapping[str, Any], paths: list[FieldPath], kind: str, error: str
+) -> str | None:
+    """Why a rule could not be evaluated, when a path it reads explains the evaluator's error.
+
+    A missing key is a KeyError naming the key; reading through null is a
+    TypeError ("no such overload"). Other errors are left to the evaluator.
+    """
     for path in paths:
         result = lookup(variables, path)
         if result.found:
             continue
         where, full = show_path(result.stopped_at), show_path(path)
-        if result.reason == "null":
+        missing_key = path[len(result.stopped_at)]
+        if result.reason == "missing" and kind == "KeyError" and error.strip("'\"") == missing_key:
+            held = ", ".join(result.keys) if result.keys else "nothing"
+            return f"{full} does not exist ({where} holds: {held}); guard the rule with has({full})"
+        if result.reason == "null" and kind == "TypeError":
             hint = (
                 " (start the rule with `production == null || ...` to pass when there is none)"
                 if result.stopped_at == ("production",)
                 else f" (test `{where} != null` first)"
             )
             return f"{where} is null, so {full} cannot be read{hint}"
-        if result.reason == "missing":
-            held = ", ".join(result.keys) if result.keys else "nothing"
-            return f"{full} does not exist ({where} holds: {held}); guard the rule with has({full})"
-        return f"{where} is not a map, so {full} cannot be read"
+        if result.reason == "not a map" and kind == "TypeError":
+            return f"{where} is not a map, so {full} cannot be read"
     return None
 
 
