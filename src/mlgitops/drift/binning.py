@@ -49,8 +49,11 @@ class Binner:
         if self._grid is None:
             return np.searchsorted(self.edges, values, side="right")
         low, scale, table = self._grid
-        cell = values - low
-        cell *= scale
+        with np.errstate(
+            over="ignore"
+        ):  # huge values overflow to inf and are clipped like any outlier
+            cell = values - low
+            cell *= scale
         cell += 1.0
         np.clip(cell, 0.0, float(table.size - 1), out=cell)
         guess = table[cell.astype(np.intp)]

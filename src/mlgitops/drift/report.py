@@ -142,10 +142,7 @@ class DriftReport:
             return f"Prediction drift: not computed ({self.prediction_note or 'no scorer'})."
         p = self.prediction
         verdict = "drifted" if p.drifted else "no drift"
-        return (
-            f"Prediction drift: {verdict} ({p.method} {format_statistic(p)} "
-            f"{_comparison(p)} {format_threshold(p)})."
-        )
+        return f"Prediction drift: {verdict} ({p.method} {format_statistic(p)}; threshold {format_threshold(p)})."
 
     def subject(self) -> str:
         model = self.model or "model"
@@ -223,12 +220,6 @@ def format_threshold(f: FeatureDrift) -> str:
     return f"p<{f.threshold:g}" if f.test == "p_value" else f"{f.threshold:g}"
 
 
-def _comparison(f: FeatureDrift) -> str:
-    if f.test == "p_value":
-        return "<" if f.drifted else "≥"
-    return "≥" if f.drifted else "<"
-
-
 def summary_text(summary: dict[str, Any], kind: Kind, *, short: bool = False) -> str:
     """Mean ± std, or the most frequent categories, and the null share."""
     if not summary.get("values"):
@@ -242,7 +233,11 @@ def summary_text(summary: dict[str, Any], kind: Kind, *, short: bool = False) ->
 
 
 def _g(value: float | None) -> str:
-    return "–" if value is None else f"{value:.4g}"
+    if value is None:
+        return "–"
+    if 1e4 <= abs(value) < 1e12:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
 
 
 def _md(text: str) -> str:

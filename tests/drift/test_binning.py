@@ -1,0 +1,50 @@
+"""The fast binner agrees with `np.searchsorted(edges, x, side="right")` on every value."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mlgitops.drift.binning import Binner
+from mlgitops.drift.profile import numeric_profile
+
+RNG = np.random.default_rng(3)
+SAMPLES = {
+    "normal": RNG.normal(size=20_000),
+    "lognormal": RNG.lognormal(sigma=2, size=20_000),
+    "integers": RNG.integers(0, 73, size=20_000).astype(np.float64),
+    "wide integers": RNG.integers(-(10**7), 10**7, size=20_000).astype(np.float64),
+    "binary": (RNG.random(20_000) < 0.3).astype(np.float64),
+    "point mass": np.where(RNG.random(20_000) < 0.4, 0.0, RNG.exponential(size=20_000)),
+    "tiny values": RNG.normal(size=20_000) * 1e-9,
+}
+
+
+def _hard_values(edges: np.ndarray) -> np.ndarray:
+    """Every edge, its floating-point neighbours, and the extremes."""
+    return np.concatenate(
+        [
+            edges,
+            np.nextafter(edges, -np.inf),
+            np.nextafter(edges, np.inf),
+            [-1e300, 1e300, np.inf, -np.inf],
+        ]
+    )
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_binner_matches_searchsorted(name: str) -> None:
+    values = SAMPLES[name]
+    edges = np.asarray(numeric_profile(values[:5000]).edges)
+    binner = Binner(edges)
+    probe = np.concatenate([values, _hard_values(edges), RNG.normal(size=1000) * np.ptp(values)])
+    expected = np.searchsorted(edges, probe, side="right")
+    assert np.array_equal(binner.indices(probe), expected)
+    assert np.array_equal(binner.counts(probe), np.bincount(expected, minlength=edges.size + 1))
+
+
+@pytest.mark.parametrize("edges", [[], [2.5], [0.0, 1.0], [-3.0, -1.0, 7.0]])
+def test_binner_handles_few_edges(edges: list[float]) -> None:
+    array = np.asarray(edges, dtype=np.float64)
+    probe = np.array([-10.0, -3.0, -1.0, 0.0, 0.5, 1.0, 2.5, 7.0, 8.0])
+    assert np.array_equal(Binner(array).indices(probe), np.searchsorted(array, probe, side="right"))
