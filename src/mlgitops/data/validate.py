@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -44,13 +45,15 @@ def validate_frame(
 ) -> DataValidationReport:
     """Validate `frame` (read from `file`) against `dataset`.
 
-    `row_offset` is the number of data rows before this frame when a file is
-    validated in batches (then pass `dataset_checks=False`, `merge` the batch
-    reports and call `check_totals` on the result).
+    Example rows are 1-based data rows plus `row_offset`, the number of data
+    rows before this frame when a file is validated in batches; reports show
+    them as CSV lines (header = line 1) or Parquet rows. For batches pass
+    `dataset_checks=False`, `merge` the batch reports and call `check_totals`
+    on the result (`unique` then holds within each batch only).
     """
     labels = {str(label): label for label in frame.columns}  # in-memory frames may have int labels
     names = [str(label) for label in frame.columns]
-    duplicated = sorted({name for name in names if names.count(name) > 1})
+    duplicated = sorted(name for name, count in Counter(names).items() if count > 1)
     if duplicated:
         raise DataFileError(
             f"{file}: duplicate column names {', '.join(duplicated)}",
@@ -104,7 +107,8 @@ def check_totals(report: DataValidationReport, dataset: DatasetSpec) -> DataVali
         for name, count in report.null_counts.items():
             fraction = count / report.rows if report.rows else 0.0
             # A column that is not nullable already fails on its first missing cell.
-            if dataset.columns[name].nullable and fraction > limit:
+            column = dataset.columns.get(name)
+            if column is not None and column.nullable and fraction > limit:
                 kept.append(
                     DataFailure(
                         name,
