@@ -107,8 +107,10 @@ def _fail(exc: MlgitopsError, context: Context) -> int:
             payload["hint"] = exc.hint
         print(json.dumps(payload, indent=2, default=str))
     else:
-        for line in exc.lines():
-            print(line if isinstance(exc, SpecError) else f"error: {line}", file=sys.stderr)
+        for index, line in enumerate(exc.lines()):
+            # only the message gets "error: "; the hint line already says "hint: "
+            prefix = "" if isinstance(exc, SpecError) or index else "error: "
+            print(f"{prefix}{line}", file=sys.stderr)
     if _in_actions(context):
         annotations = [Annotation("error", d.message if not d.path else f"{d.path}: {d.message}",
                                   d.file, d.line, d.col)
