@@ -9,6 +9,13 @@ itself an error, whether or not the rule now holds.
 Rules see every number as a double (`normalise`): the evaluator does not mix
 ints and doubles in arithmetic, so `rows * 0.9` would fail on an int.
 `validate` rejects the remaining mixes (`rows - 100`) with a "write 100.0".
+
+What the evaluator (common-expression-language 0.10) does, checked before
+relying on it: comparisons across int and double work (`size <= 20 * 1024`,
+`x == 1.0`); `null == null` is true and `x.field` on null is a TypeError; a
+missing map key is a KeyError (so a rule reading a metric the model does not
+compute is an error here, never a pass); `exists`, `all`, `in` on lists and
+maps work; `a || error` is true when `a` is, as CEL specifies.
 """
 
 from __future__ import annotations

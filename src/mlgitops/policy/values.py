@@ -115,8 +115,8 @@ def describe(
     for path in paths:
         result = lookup(variables, path)
         if result.found:
-            if len(path) == 1 and result.value is not None:
-                continue  # `production` on its own: the whole record says nothing
+            if result.value is not None and any(_extends(other, path) for other in paths):
+                continue  # `spec.drift != null && spec.drift.schedule ...`: the longer path says it
             found[show_path(path)] = result.value
             part = f"{show_path(path)} = {format_value(result.value)}"
         elif found_only:
@@ -128,6 +128,10 @@ def describe(
         if part not in parts:
             parts.append(part)
     return "; ".join(parts), found
+
+
+def _extends(longer: FieldPath, prefix: FieldPath) -> bool:
+    return len(longer) > len(prefix) and longer[: len(prefix)] == prefix
 
 
 def explain_failure(
