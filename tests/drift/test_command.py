@@ -1,0 +1,239 @@
+"""`mlgitops drift` end to end: a real registry made by `mlgitops run`, real ONNX scoring."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from builders import write_spec
+
+from mlgitops.cli import main
+from mlgitops.registry import Registry
+
+SPEC = """
+    version: 1
+    project: drift-test
+    datasets:
+      customers:
+        path: data/train.csv
+        target: churned
+        columns:
+          customer_id: {type: string}
+          age: {type: number, min: 0}
+          tenure: {type: integer, min: 0}
+          plan: {type: category, values: [basic, plus, pro]}
+          churned: {type: boolean}
+        checks: {min_rows: 100, unique: [customer_id]}
+        current: data/current/*.csv
+    models:
+      churn:
+        dataset: customers
+        task: classification
+        features: {exclude: [customer_id]}
+        estimator:
+          class: sklearn.linear_model.LogisticRegression
+          params: {max_iter: 500}
+        drift: {drift_share: 0.5}
+      never-trained:
+        dataset: customers
+        task: classification
+        features: {exclude: [customer_id]}
+        estimator:
+          class: sklearn.linear_model.LogisticRegression
+"""
+
+
+def customers(
+    rows: int,
+    seed: int,
+    *,
+    age_shift: float = 0.0,
+    plan_shares: tuple[float, ...] = (0.5, 0.3, 0.2),
+    target: bool = True,
+) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    age = rng.normal(45 + age_shift, 12, rows).clip(18, 95).round(1)
+    plan = rng.choice(["basic", "plus", "pro"], rows, p=list(plan_shares))
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{seed}-{i}" for i in range(rows)],
+            "age": age,
+            "tenure": rng.integers(0, 60, rows),
+            "plan": plan,
+        }
+    )
+    if target:
+        logit = (age - 45) / 10 + np.where(plan == "basic", 0.8, -0.4)
+        frame["churned"] = rng.random(rows) < 1 / (1 + np.exp(-logit))
+    return frame
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("drift-project")
+    write_spec(root, SPEC)
+    (root / "data" / "current").mkdir(parents=True)
+    customers(3000, seed=1).to_csv(root / "data" / "train.csv", index=False)
+    customers(1500, seed=2, target=False).to_csv(
+        root / "data" / "current" / "day-1.csv", index=False
+    )
+    customers(1500, seed=3, target=False).to_csv(
+        root / "data" / "current" / "day-2.csv", index=False
+    )
+    assert main(["-C", str(root), "run", "churn", "--json"], environ={}) == 0
+    assert Registry(root).latest("churn") is not None
+    return root
+
+
+@pytest.fixture
+def project(trained: Path, tmp_path: Path) -> Path:
+    """A private copy, so a test may change data or the registry."""
+    root = tmp_path / "project"
+    shutil.copytree(trained, root)
+    return root
+
+
+def drift(
+    root: Path,
+    capsys: pytest.CaptureFixture[str],
+    *args: str,
+    environ: dict[str, str] | None = None,
+) -> tuple[int, dict[str, Any], str]:
+    capsys.readouterr()
+    code = main(["-C", str(root), "drift", *args, "--json"], environ=environ or {})
+    out = capsys.readouterr()
+    # --json prints one document; in Actions, workflow annotations follow it
+    payload = (
+        json.JSONDecoder().raw_decode(out.out, out.out.index("{"))[0] if "{" in out.out else {}
+    )
+    return code, payload, out.out + out.err
+
+
+def actions_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+
+
+def test_unshifted_current_data_is_no_drift(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = actions_env(tmp_path)
+    code, data, _ = drift(project, capsys, "churn", environ=env)
+    assert code == 0, data
+    assert data["status"] == "no-drift" and data["drifted_features"] == [] and data["rows"] == 3000
+    assert data["version"] == 1 and data["source"] == "data/current/*.csv"
+    assert data["notes"] == [
+        "churn has no production version; compared with the latest registered version, v1"
+    ]
+    assert {f["feature"] for f in data["features"]} == {"age", "tenure", "plan"}
+    assert data["prediction"]["computed"] is True and data["prediction"]["drifted"] is False
+    assert (
+        tmp_path / "output"
+    ).read_text() == "drifted=false\ndrift_share=0.0000\nstatus=no-drift\n"
+    assert "### Drift: churn v1 vs data/current/*.csv" in (tmp_path / "summary.md").read_text()
+    saved = json.loads((project / ".mlgitops" / "drift" / "churn.json").read_text())
+    assert saved["status"] == "no-drift"  # what `mlgitops status` shows
+
+
+def test_shifted_current_data_is_drift(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    current = customers(2000, seed=5, age_shift=8.0, plan_shares=(0.2, 0.3, 0.5), target=False)
+    current.to_parquet(project / "data" / "shifted.parquet", index=False)
+    env = actions_env(tmp_path)
+    code, data, output = drift(
+        project,
+        capsys,
+        "churn",
+        "--current",
+        "data/shifted.parquet",
+        "--plots",
+        "plots",
+        environ=env,
+    )
+    assert code == 1, data
+    assert data["status"] == "drift" and sorted(data["drifted_features"]) == ["age", "plan"]
+    assert (
+        data["prediction"]["computed"] and data["prediction"]["drifted"]
+    )  # older customers churn more
+    assert "drifted=true\n" in (tmp_path / "output").read_text()
+    assert "::warning::churn: DATASET DRIFT: 2 of 3 features drifted" in output
+    assert sorted(data["plots"]) == [
+        "plots/drift-age.png",
+        "plots/drift-plan.png",
+        "plots/drift-tenure.png",
+    ]
+    assert (project / "plots" / "drift-age.png").stat().st_size > 5000
+
+
+def test_broken_current_data_is_reported_as_data_not_drift(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = customers(200, seed=6, target=False).astype({"age": object})
+    broken.loc[10, "age"] = "abc"
+    broken.loc[20, "plan"] = "platinum"
+    broken.to_csv(project / "data" / "current" / "day-3.csv", index=False)
+    env = actions_env(tmp_path)
+    code, data, output = drift(project, capsys, "churn", environ=env)
+    assert code == 1
+    assert (
+        data["status"] == "invalid-data"
+        and data["dataset_drifted"] is False
+        and "features" not in data
+    )
+    [report] = data["data_validation"]
+    assert report["file"] == "data/current/day-3.csv"
+    failures = {(f["column"], f["check"]): f for f in report["failures"]}
+    assert failures[("age", "type")]["examples"] == [{"row": 11, "value": "abc"}]
+    assert failures[("plan", "values")]["examples"] == [{"row": 21, "value": "platinum"}]
+    assert (
+        tmp_path / "output"
+    ).read_text() == "drifted=false\ndrift_share=0\nstatus=invalid-data\n"
+    assert "::error file=data/current/day-3.csv,line=12::age: type:" in output
+    assert "drift was not computed" in (tmp_path / "summary.md").read_text()
+
+
+def test_production_version_is_the_reference(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Registry(project).set_production("churn", 1)
+    code, data, _ = drift(project, capsys, "churn")
+    assert code == 0 and data["notes"] == [] and data["version"] == 1
+
+
+def test_a_tampered_profile_is_refused(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    profile = project / "models" / "churn" / "versions" / "1" / "profile.json"
+    profile.write_bytes(profile.read_bytes().replace(b'"rows":', b'"rows": ', 1))
+    code, data, _ = drift(project, capsys, "churn")
+    assert code == 1 and "does not match its recorded sha256" in data["error"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("never-trained",), "never-trained has no registered version to compare with"),
+        (("churn", "--current", "data/nothing/*.csv"), "no files match 'data/nothing/*.csv'"),
+        (("nope",), "no model named 'nope'"),
+    ],
+)
+def test_bad_input_exits_2(
+    trained: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
+) -> None:
+    code, data, _ = drift(trained, capsys, *args)
+    assert code == 2 and message in data["error"]
+
+
+def test_no_current_data_named(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = project / "mlops.yaml"
+    spec.write_text(spec.read_text().replace("    current: data/current/*.csv\n", ""))
+    code, data, _ = drift(project, capsys, "churn")
+    assert code == 2 and data["error"] == "dataset 'customers' names no current data"
+    assert "--current PATH" in data["hint"]
