@@ -16,3 +16,90 @@ def write_file(root: Path, relative: str, text: str) -> Path:
 def write_spec(root: Path, text: str) -> Path:
     """Write `mlops.yaml` (dedented) under `root`."""
     return write_file(root, "mlops.yaml", text)
+
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def copy_demo(target: Path) -> Path:
+    """Copy this repository's demo (spec, data, pipelines, policies) into `target`, without the registry."""
+    import shutil
+
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO_ROOT / "mlops.yaml", target / "mlops.yaml")
+    for folder in ("data", "pipelines", "policies"):
+        shutil.copytree(
+            REPO_ROOT / folder,
+            target / folder,
+            ignore=shutil.ignore_patterns("*.py", "__pycache__"),
+        )
+    return target
+
+
+def write_sklearn_project(root: Path) -> Path:
+    """A spec as a newcomer writes it from the design: iris (multiclass) and diabetes (regression)."""
+    from sklearn.datasets import load_diabetes, load_iris
+
+    iris = load_iris(as_frame=True).frame
+    iris.columns = ["sepal_length", "sepal_width", "petal_length", "petal_width", "species"]
+    iris["species"] = iris["species"].map({0: "setosa", 1: "versicolor", 2: "virginica"})
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    iris.to_csv(root / "data/iris.csv", index=False)
+    diabetes = load_diabetes(as_frame=True, scaled=False).frame
+    diabetes.to_parquet(root / "data/diabetes.parquet", index=False)
+    number = "{type: number}"
+    diabetes_columns = "\n".join(f"                  {name}: {number}" for name in diabetes.columns)
+    write_file(
+        root,
+        "pipelines/iris.yaml",
+        """
+        preprocess:
+          numeric: {impute: median, scale: standard}
+        estimator:
+          class: sklearn.linear_model.LogisticRegression
+          params: {C: 2.0, max_iter: 300}
+        """,
+    )
+    write_spec(
+        root,
+        f"""
+        version: 1
+        project: newcomer
+        datasets:
+          iris:
+            path: data/iris.csv
+            target: species
+            columns:
+              sepal_length: {{type: number, min: 0}}
+              sepal_width: {{type: number, min: 0}}
+              petal_length: {{type: number, min: 0}}
+              petal_width: {{type: number, min: 0}}
+              species: {{type: category, values: [setosa, versicolor, virginica]}}
+            checks: {{min_rows: 100}}
+          diabetes:
+            path: data/diabetes.parquet
+            target: target
+            columns:
+{diabetes_columns}
+        models:
+          iris-species:
+            dataset: iris
+            task: classification
+            pipeline: pipelines/iris.yaml
+            split: {{test_size: 0.3, seed: 1}}
+            metrics: [accuracy, f1, roc_auc]
+            gates:
+              accuracy: {{min: 0.85}}
+          diabetes-progression:
+            dataset: diabetes
+            task: regression
+            estimator:
+              class: sklearn.ensemble.RandomForestRegressor
+              params: {{n_estimators: 30, max_depth: 6, random_state: 0}}
+            metrics: [r2, rmse, mae]
+            gates:
+              r2: {{min: 0.2, max_drop: 0.05}}
+            onnx: {{opset: 17, tolerance: 1.0e-3}}
+        """,
+    )
+    return root

@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="mlgitops", description="GitOps MLOps driven by CI.")
     parser.add_argument("--version", action="version", version=f"mlgitops {__version__}")
+    parser.add_argument("-C", "--root", dest="global_root", type=Path, default=None,
+                        help="repository root (default: the current directory)")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print machine-readable JSON")
     common.add_argument("--verbose", action="store_true", help="show tracebacks and details")
@@ -65,8 +67,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
-    root = (args.root or Path.cwd()).resolve()
+    root = (args.root or args.global_root or Path.cwd()).resolve()
     context = Context(root=root, environ=environ, verbose=args.verbose, json_output=args.json)
+    outcome: Outcome
     try:
         if not args.json and sys.stderr.isatty():
             from .progress import RichReporter

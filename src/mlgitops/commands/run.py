@@ -16,35 +16,71 @@ from . import Annotation, Context, Outcome
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser("run", parents=[common], help="run the pipeline for some or all models")
+    parser = subparsers.add_parser(
+        "run", parents=[common], help="run the pipeline for some or all models"
+    )
     parser.add_argument("models", nargs="*", metavar="MODEL", help="models to run (default: all)")
-    parser.add_argument("--dry", action="store_true", help="show the plan and which stages are cached; run nothing")
+    parser.add_argument(
+        "--dry", action="store_true", help="show the plan and which stages are cached; run nothing"
+    )
     parser.add_argument("--no-cache", action="store_true", help="ignore the stage cache")
-    parser.add_argument("--no-register", action="store_true", help="leave passing candidates unregistered")
-    parser.set_defaults(handler=lambda args, ctx: run(ctx, args.models, dry=args.dry, use_cache=not args.no_cache,
-                                                      register_candidates=not args.no_register))
+    parser.add_argument(
+        "--no-register", action="store_true", help="leave passing candidates unregistered"
+    )
+    parser.set_defaults(
+        handler=lambda args, ctx: run(
+            ctx,
+            args.models,
+            dry=args.dry,
+            use_cache=not args.no_cache,
+            register_candidates=not args.no_register,
+        )
+    )
 
 
-def run(ctx: Context, models: list[str], *, dry: bool = False, use_cache: bool = True,
-        register_candidates: bool = True, today: dt.date | None = None) -> Outcome:
+def run(
+    ctx: Context,
+    models: list[str],
+    *,
+    dry: bool = False,
+    use_cache: bool = True,
+    register_candidates: bool = True,
+    today: dt.date | None = None,
+) -> Outcome:
     project = load_project(ctx.root, extra_checks=project_checks())
-    names = [project.model(name) and name for name in models] or list(project.spec.models)
+    for name in models:
+        project.model(name)  # an unknown name is bad input, with a suggestion
+    names = list(models) or list(project.spec.models)
     if dry:
         return _dry(ctx, project, names, today or dt.date.today())
     from ..execute.runner import run_models
 
-    results = run_models(project, names, use_cache=use_cache, register=register_candidates, today=today,
-                         reporter=ctx.reporter)
+    results = run_models(
+        project,
+        names,
+        use_cache=use_cache,
+        register=register_candidates,
+        today=today,
+        reporter=ctx.reporter,
+    )
     failed = [r for r in results if not r.passed]
     data = {"ok": not failed, "models": [r.to_json() for r in results]}
     renderables: list[Any] = [summary_table(results)]
     for result in failed:
         renderables.append(f"[bold red]{result.model}[/] failed at {result.failed_stage}:")
         renderables.extend(f"  - {problem}" for problem in result.problems)
-    annotations = [Annotation("error", f"{r.model} failed at {r.failed_stage}: {p}", file="mlops.yaml")
-                   for r in failed for p in r.problems[:10]]
-    return Outcome(EXIT_CHECK_FAILED if failed else EXIT_OK, data, renderables,
-                   summary_markdown=summary_markdown(results), annotations=annotations)
+    annotations = [note for r in failed for note in r.annotations] or [
+        Annotation("error", f"{r.model} failed at {r.failed_stage}: {p}", file="mlops.yaml")
+        for r in failed
+        for p in r.problems[:10]
+    ]
+    return Outcome(
+        EXIT_CHECK_FAILED if failed else EXIT_OK,
+        data,
+        renderables,
+        summary_markdown=summary_markdown(results),
+        annotations=annotations,
+    )
 
 
 def _dry(ctx: Context, project: Any, names: list[str], today: dt.date) -> Outcome:
@@ -62,9 +98,14 @@ def _dry(ctx: Context, project: Any, names: list[str], today: dt.date) -> Outcom
     rows = []
     for plan in plans:
         for stage in plan.stages:
-            cached = (registry.find_by_cache_key(plan.model, plan.cache_key) is not None
-                      if stage.name == "register" else cache.get(stage.name, stage.key) is not None)
-            rows.append({"model": plan.model, "stage": stage.name, "key": stage.key, "cached": cached})
+            cached = (
+                registry.find_by_cache_key(plan.model, plan.cache_key) is not None
+                if stage.name == "register"
+                else cache.get(stage.name, stage.key) is not None
+            )
+            rows.append(
+                {"model": plan.model, "stage": stage.name, "key": stage.key, "cached": cached}
+            )
             table.add_row(plan.model, stage.name, stage.key[:12], "yes" if cached else "no")
     return Outcome(EXIT_OK, {"ok": True, "plan": rows}, [table])
 
@@ -86,8 +127,8 @@ def _parity_cell(result: ModelRunResult) -> str:
     return f"{verdict} ({onnx['max_abs_diff']:.1e})"
 
 
-def _metrics_cell(result: ModelRunResult) -> str:
-    return ", ".join(f"{k} {v:.3f}" for k, v in result.metrics.items()) or "–"
+def _metrics_cell(result: ModelRunResult, separator: str = ", ") -> str:
+    return separator.join(f"{k} {v:.3f}" for k, v in result.metrics.items()) or "–"
 
 
 def _status_cell(result: ModelRunResult) -> str:
@@ -103,23 +144,43 @@ def _status_cell(result: ModelRunResult) -> str:
 
 def summary_table(results: list[ModelRunResult]) -> Table:
     table = Table(title="mlgitops run")
-    for column in ("model", "result", "metrics", "gates", "ONNX parity", "time"):
+    table.add_column("model", no_wrap=True)
+    for column in ("result", "metrics", "gates", "ONNX parity"):
         table.add_column(column, overflow="fold")
+    table.add_column("time", justify="right", no_wrap=True)
     for r in results:
         style = "green" if r.passed else "red"
-        table.add_row(r.model, f"[{style}]{_status_cell(r)}[/]", _metrics_cell(r), _gates_cell(r),
-                      _parity_cell(r), f"{r.seconds:.1f}s")
+        table.add_row(
+            r.model,
+            f"[{style}]{_status_cell(r)}[/]",
+            _metrics_cell(r, "\n"),
+            _gates_cell(r),
+            _parity_cell(r),
+            f"{r.seconds:.1f}s",
+        )
     return table
 
 
 def summary_markdown(results: list[ModelRunResult]) -> str:
-    lines = ["## mlgitops run", "", "| model | result | metrics | gates | ONNX parity | time |",
-             "|---|---|---|---|---|---:|"]
+    lines = [
+        "## mlgitops run",
+        "",
+        "| model | result | metrics | gates | ONNX parity | time |",
+        "|---|---|---|---|---|---:|",
+    ]
     for r in results:
-        lines.append(f"| {r.model} | {_status_cell(r)} | {_metrics_cell(r)} | {_gates_cell(r)} | "
-                     f"{_parity_cell(r)} | {r.seconds:.1f}s |")
+        lines.append(
+            f"| {r.model} | {_status_cell(r)} | {_metrics_cell(r)} | {_gates_cell(r)} | "
+            f"{_parity_cell(r)} | {r.seconds:.1f}s |"
+        )
     for r in results:
-        lines += ["", f"### {r.model}", "", "| stage | status | time | detail |", "|---|---|---:|---|"]
+        lines += [
+            "",
+            f"### {r.model}",
+            "",
+            "| stage | status | time | detail |",
+            "|---|---|---:|---|",
+        ]
         lines += [f"| {s.name} | {s.status} | {s.seconds:.2f}s | {s.detail} |" for s in r.stages]
         if r.report_markdown:
             lines += ["", r.report_markdown.rstrip()]

@@ -50,4 +50,6 @@ class StageCache:
             pass
 
     def put_json(self, stage: str, key: str, value: Any, name: str = "result.json") -> None:
-        self.put(stage, key, {name: json.dumps(value, indent=2, sort_keys=True, default=str).encode()})
+        self.put(
+            stage, key, {name: json.dumps(value, indent=2, sort_keys=True, default=str).encode()}
+        )

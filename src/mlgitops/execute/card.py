@@ -9,13 +9,25 @@ from ..spec import Project
 from .templates import environment
 
 
-def render_card(project: Project, evidence: CandidateEvidence, policy: dict[str, Any] | None,
-                production: CandidateEvidence | None) -> str:
+def render_card(
+    project: Project,
+    evidence: CandidateEvidence,
+    policy: dict[str, Any] | None,
+    production: CandidateEvidence | None,
+) -> str:
     model = project.spec.models[evidence.model]
     dataset = project.spec.datasets[model.dataset]
     template = environment().get_template("card.md.j2")
-    return template.render(
-        evidence=evidence, model=model, dataset=dataset, dataset_name=model.dataset,
-        pipeline=project.pipelines[evidence.model], policy=policy, production=production,
-        project=project.spec.project,
-    ).rstrip() + "\n"
+    return (
+        template.render(
+            evidence=evidence,
+            model=model,
+            dataset=dataset,
+            dataset_name=model.dataset,
+            pipeline=project.pipelines[evidence.model],
+            policy=policy,
+            production=production,
+            project=project.spec.project,
+        ).rstrip()
+        + "\n"
+    )

@@ -33,6 +33,7 @@ class ModelRunResult:
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)  # why it failed, one line each
     report_markdown: str = ""
+    annotations: list[Any] = field(default_factory=list)  # commands.Annotation, for GitHub Actions
 
     def stage(self, name: str) -> StageResult | None:
         return next((s for s in self.stages if s.name == name), None)
@@ -40,4 +41,5 @@ class ModelRunResult:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("report_markdown")
+        data.pop("annotations")
         return data

@@ -55,8 +55,14 @@ class _Artifacts:
     onnx: OnnxEvidence | None = None
 
 
-def run_model(project: Project, plan: ModelPlan, cache: StageCache, registry: Registry,
-              options: RunOptions, reporter: Reporter | None = None) -> ModelRunResult:
+def run_model(
+    project: Project,
+    plan: ModelPlan,
+    cache: StageCache,
+    registry: Registry,
+    options: RunOptions,
+    reporter: Reporter | None = None,
+) -> ModelRunResult:
     reporter = reporter or NullReporter()
     model = project.spec.models[plan.model]
     result = ModelRunResult(model=plan.model, task=model.task)
@@ -71,15 +77,24 @@ def run_model(project: Project, plan: ModelPlan, cache: StageCache, registry: Re
 
 
 class _StageFailedError(Exception):
-    def __init__(self, stage: str, problems: list[str], candidate: dict[str, bytes] | None = None) -> None:
+    def __init__(
+        self, stage: str, problems: list[str], candidate: dict[str, bytes] | None = None
+    ) -> None:
         super().__init__(stage)
         self.stage = stage
         self.problems = problems
         self.candidate = candidate
 
 
-def _run_stages(project: Project, plan: ModelPlan, cache: StageCache, registry: Registry,
-                options: RunOptions, result: ModelRunResult, progress: Any) -> None:
+def _run_stages(
+    project: Project,
+    plan: ModelPlan,
+    cache: StageCache,
+    registry: Registry,
+    options: RunOptions,
+    result: ModelRunResult,
+    progress: Any,
+) -> None:
     model = project.spec.models[plan.model]
     production_ref = registry.production_ref(plan.model)
     production = registry.evidence(production_ref) if production_ref else None
@@ -101,7 +116,7 @@ def _run_stages(project: Project, plan: ModelPlan, cache: StageCache, registry: 
             frame = _validate_data(project, plan, cache, art, timer)
             fitted = _train(project, plan, cache, art, timer, frame)
         # test: gates against production
-        gates = _test(model.gates, art, production, timer, result)
+        gates = _test(model.gates, plan.stage("test").key, cache, art, production, timer, result)
         # convert: ONNX + parity + latency
         if cached_convert and fitted is None:
             timer.cached("convert", "model unchanged")
@@ -111,8 +126,9 @@ def _run_stages(project: Project, plan: ModelPlan, cache: StageCache, registry: 
             _convert(plan, model.onnx, cache, art, timer, fitted)
         result.onnx = art.onnx.model_dump(mode="json") if art.onnx else None
         evidence = _evidence(project, plan, art, gates, options)
-        policy_json, policy_problems = _policy(project, plan, cache, evidence, production, options, timer,
-                                               result)
+        policy_json, policy_problems = _policy(
+            project, plan, cache, evidence, production, options, timer, result
+        )
         artifacts = _artifact_files(project, evidence, art, policy_json, production)
         if policy_problems:
             # keep the failed candidate in the workspace so `mlgitops policy` can show it again
@@ -139,7 +155,9 @@ class _StageTimer:
         self.started = time.perf_counter()
 
     def done(self, name: str, detail: str = "") -> None:
-        self.result.stages.append(StageResult(name, "ran", round(time.perf_counter() - self.started, 3), detail))
+        self.result.stages.append(
+            StageResult(name, "ran", round(time.perf_counter() - self.started, 3), detail)
+        )
         self.progress.advance()
 
     def cached(self, name: str, detail: str = "") -> None:
@@ -147,14 +165,21 @@ class _StageTimer:
         self.progress.advance()
 
     def fail(self, name: str, problems: list[str], detail: str = "") -> _StageFailedError:
-        self.result.stages.append(StageResult(name, "failed", round(time.perf_counter() - self.started, 3),
-                                              detail or (problems[0] if problems else "")))
+        self.result.stages.append(
+            StageResult(
+                name,
+                "failed",
+                round(time.perf_counter() - self.started, 3),
+                detail or (problems[0] if problems else ""),
+            )
+        )
         self.progress.advance()
         return _StageFailedError(name, problems)
 
 
-def _validate_data(project: Project, plan: ModelPlan, cache: StageCache, art: _Artifacts,
-                   timer: _StageTimer) -> Any:
+def _validate_data(
+    project: Project, plan: ModelPlan, cache: StageCache, art: _Artifacts, timer: _StageTimer
+) -> Any:
     from ..data.read import read_table
     from ..data.validate import coerce_frame, validate_frame
 
@@ -171,18 +196,36 @@ def _validate_data(project: Project, plan: ModelPlan, cache: StageCache, art: _A
     art.data = report.to_evidence(dataset.path, plan.data_sha256)
     timer.result.data = art.data.model_dump(mode="json")
     if not report.passed:
-        problems = [f"{dataset.path}: {f.message}" for f in art.data.failures]
+        problems = [_data_problem(report, f) for f in report.failures]
         timer.result.report_markdown += report.to_markdown()
+        timer.result.annotations.extend(report.to_annotations())
         raise timer.fail("validate-data", problems, f"{len(art.data.failures)} check(s) failed")
     cache.put_json("validate-data", key, art.data.model_dump(mode="json"))
     timer.done("validate-data", f"{art.data.rows} rows, {art.data.columns} columns")
     return coerce_frame(frame, dataset)
 
 
-def _train(project: Project, plan: ModelPlan, cache: StageCache, art: _Artifacts, timer: _StageTimer,
-           frame: Any) -> Any:
+def _data_problem(report: Any, failure: Any) -> str:
+    where = f"column {failure.column}" if failure.column else "dataset"
+    rows = f" on {failure.failing_rows:,} rows" if failure.failing_rows else ""
+    examples = ", ".join(f"{report.location(e.row)}: {e.value!r}" for e in failure.examples[:3])
+    return (
+        f"{report.file}: {where}: {failure.check} failed{rows}"
+        + (f" (e.g. {examples})" if examples else "")
+        + (f"; {failure.message}")
+    )
+
+
+def _train(
+    project: Project,
+    plan: ModelPlan,
+    cache: StageCache,
+    art: _Artifacts,
+    timer: _StageTimer,
+    frame: Any,
+) -> Any:
     from ..drift.profile import build_profile
-    from ..train.fit import train_model
+    from ..train.fit import train_model, training_evidence
 
     model = project.spec.models[plan.model]
     dataset = project.spec.datasets[plan.dataset]
@@ -190,20 +233,25 @@ def _train(project: Project, plan: ModelPlan, cache: StageCache, art: _Artifacts
     trained = train_model(frame, dataset, model, project.pipelines[plan.model])
     art.metrics = {k: float(v) for k, v in trained.metrics.items()}
     art.features = list(trained.features)
-    art.training = TrainingEvidence(
-        estimator=project.pipelines[plan.model].estimator.class_path,
-        params=dict(project.pipelines[plan.model].estimator.params),
-        rows_train=len(trained.X_train), rows_test=len(trained.X_test),
-        classes=[str(c) for c in (trained.classes or [])], seconds=round(trained.seconds, 3))
-    profile = build_profile(trained.X_train, list(trained.numeric), list(trained.categorical),
-                            _holdout_scores(trained), model.task)
+    art.training = training_evidence(trained)
+    profile = build_profile(
+        trained.X_train,
+        list(trained.numeric),
+        list(trained.categorical),
+        _holdout_scores(trained),
+        model.task,
+    )
     art.profile = profile.to_json_bytes()
-    cache.put("train", plan.stage("train").key, {
-        "metrics.json": _json_bytes(art.metrics),
-        "training.json": art.training.model_dump_json(indent=2).encode(),
-        "features.json": _json_bytes(art.features),
-        "profile.json": art.profile,
-    })
+    cache.put(
+        "train",
+        plan.stage("train").key,
+        {
+            "metrics.json": _json_bytes(art.metrics),
+            "training.json": art.training.model_dump_json(indent=2).encode(),
+            "features.json": _json_bytes(art.features),
+            "profile.json": art.profile,
+        },
+    )
     timer.done("train", f"{art.training.rows_train} train / {art.training.rows_test} holdout rows")
     return trained
 
@@ -225,63 +273,122 @@ def _load_train(art: _Artifacts, files: dict[str, bytes]) -> None:
     art.profile = files["profile.json"]
 
 
-def _test(gates: Any, art: _Artifacts, production: CandidateEvidence | None, timer: _StageTimer,
-          result: ModelRunResult) -> list[GateResult]:
+def _test(
+    gates: Any,
+    key: str,
+    cache: StageCache,
+    art: _Artifacts,
+    production: CandidateEvidence | None,
+    timer: _StageTimer,
+    result: ModelRunResult,
+) -> list[GateResult]:
     from ..train.gates import evaluate_gates
 
     assert art.metrics is not None
+    result.metrics = dict(art.metrics)
+    cached = cache.get_json("test", key)
+    if cached is not None:
+        results = [GateResult.model_validate(g) for g in cached]
+        result.gates = [g.model_dump(mode="json") for g in results]
+        timer.cached("test", _gates_detail(results))
+        return results
     timer.start("test")
     report = evaluate_gates(dict(gates), art.metrics, production.metrics if production else None)
-    result.metrics = dict(art.metrics)
     result.gates = [g.model_dump(mode="json") for g in report.results]
     if not report.passed:
         failed = [g for g in report.results if g.status == "failed"]
         timer.result.report_markdown += report.to_markdown()
         raise timer.fail("test", [g.message for g in failed], f"{len(failed)} gate(s) failed")
-    no_baseline = sum(1 for g in report.results if g.status == "no baseline")
-    detail = f"{len(report.results)} gate(s) passed" + (f", {no_baseline} with no baseline" if no_baseline else "")
-    timer.done("test", detail)
+    cache.put_json("test", key, result.gates)
+    timer.done("test", _gates_detail(report.results))
     return list(report.results)
 
 
-def _convert(plan: ModelPlan, onnx_spec: Any, cache: StageCache, art: _Artifacts, timer: _StageTimer,
-             fitted: Any) -> None:
+def _gates_detail(results: list[GateResult]) -> str:
+    no_baseline = sum(1 for g in results if g.status == "no baseline")
+    return f"{len(results)} gate(s) passed" + (
+        f", {no_baseline} with no baseline" if no_baseline else ""
+    )
+
+
+def _convert(
+    plan: ModelPlan,
+    onnx_spec: Any,
+    cache: StageCache,
+    art: _Artifacts,
+    timer: _StageTimer,
+    fitted: Any,
+) -> None:
     from ..onnx.convert import convert
     from ..onnx.evidence import onnx_evidence
 
     timer.start("convert")
     art.onnx_bytes = convert(fitted, onnx_spec.opset)
-    art.onnx, parity = onnx_evidence(art.onnx_bytes, fitted, opset=onnx_spec.opset,
-                                     tolerance=onnx_spec.tolerance)
+    art.onnx, parity = onnx_evidence(
+        art.onnx_bytes, fitted, opset=onnx_spec.opset, tolerance=onnx_spec.tolerance
+    )
     if not art.onnx.passed:
         timer.result.onnx = art.onnx.model_dump(mode="json")
         timer.result.report_markdown += parity.to_markdown()
         raise timer.fail("convert", [parity.message], "ONNX parity failed")
-    cache.put("convert", plan.stage("convert").key, {
-        "model.onnx": art.onnx_bytes,
-        "onnx.json": art.onnx.model_dump_json(indent=2).encode(),
-    })
-    timer.done("convert", f"parity max |diff| {art.onnx.max_abs_diff:.2e} on {art.onnx.rows_checked} rows")
+    cache.put(
+        "convert",
+        plan.stage("convert").key,
+        {
+            "model.onnx": art.onnx_bytes,
+            "onnx.json": art.onnx.model_dump_json(indent=2).encode(),
+        },
+    )
+    timer.done(
+        "convert", f"parity max |diff| {art.onnx.max_abs_diff:.2e} on {art.onnx.rows_checked} rows"
+    )
 
 
-def _evidence(project: Project, plan: ModelPlan, art: _Artifacts, gates: list[GateResult],
-              options: RunOptions) -> CandidateEvidence:
+def _evidence(
+    project: Project, plan: ModelPlan, art: _Artifacts, gates: list[GateResult], options: RunOptions
+) -> CandidateEvidence:
     from ..plan import library_versions
 
     model = project.spec.models[plan.model]
-    assert art.data and art.training and art.onnx and art.metrics is not None and art.features is not None
+    assert (
+        art.data
+        and art.training
+        and art.onnx
+        and art.metrics is not None
+        and art.features is not None
+    )
     lineage = LineageEvidence(
-        data_sha256=plan.data_sha256, spec_sha256=plan.spec_sha256, pipeline_sha256=plan.pipeline_sha256,
-        git_commit=options.git_commit, params=dict(project.pipelines[plan.model].estimator.params),
-        library_versions=library_versions(), cache_key=plan.cache_key)
-    return CandidateEvidence(model=plan.model, task=model.task, features=art.features, metrics=art.metrics,
-                             gates=gates, data=art.data, training=art.training, onnx=art.onnx,
-                             lineage=lineage)
+        data_sha256=plan.data_sha256,
+        spec_sha256=plan.spec_sha256,
+        pipeline_sha256=plan.pipeline_sha256,
+        git_commit=options.git_commit,
+        params=dict(project.pipelines[plan.model].estimator.params),
+        library_versions=library_versions(),
+        cache_key=plan.cache_key,
+    )
+    return CandidateEvidence(
+        model=plan.model,
+        task=model.task,
+        features=art.features,
+        metrics=art.metrics,
+        gates=gates,
+        data=art.data,
+        training=art.training,
+        onnx=art.onnx,
+        lineage=lineage,
+    )
 
 
-def _policy(project: Project, plan: ModelPlan, cache: StageCache, evidence: CandidateEvidence,
-            production: CandidateEvidence | None, options: RunOptions, timer: _StageTimer,
-            result: ModelRunResult) -> tuple[dict[str, Any] | None, list[str]]:
+def _policy(
+    project: Project,
+    plan: ModelPlan,
+    cache: StageCache,
+    evidence: CandidateEvidence,
+    production: CandidateEvidence | None,
+    options: RunOptions,
+    timer: _StageTimer,
+    result: ModelRunResult,
+) -> tuple[dict[str, Any] | None, list[str]]:
     """Evaluate the model's policy files; returns the report JSON and the problems if it failed."""
     model = project.spec.models[plan.model]
     if not model.policies:
@@ -297,14 +404,17 @@ def _policy(project: Project, plan: ModelPlan, cache: StageCache, evidence: Cand
     from ..policy.evaluate import evaluate_policies
 
     timer.start("policy")
-    report = evaluate_policies(project, plan.model, evidence, production, options.today or dt.date.today())
+    report = evaluate_policies(
+        project, plan.model, evidence, production, options.today or dt.date.today()
+    )
     policy_json = report.to_json()
     result.policy = policy_json
     if not report.passed:
         timer.result.report_markdown += report.to_markdown()
-        failed = [r for r in policy_json.get("results", []) if r.get("status") in ("failed", "error", "expired")
-                  and r.get("severity", "error") == "error"]
-        problems = [f"policy rule {r.get('rule')}: {r.get('message')}" for r in failed] or ["a policy failed"]
+        failed = report.blocking()
+        problems = [
+            f"policy rule {r.rule} ({r.file}): {r.status}: {r.message}" for r in failed
+        ] or [report.headline()]
         timer.fail("policy", problems, f"{len(failed)} rule(s) failed")
         return policy_json, problems
     cache.put_json("policy", key, policy_json)
@@ -314,12 +424,21 @@ def _policy(project: Project, plan: ModelPlan, cache: StageCache, evidence: Cand
 
 def _policy_detail(policy: dict[str, Any]) -> str:
     statuses = [r.get("status") for r in policy.get("results", [])]
-    parts = [f"{statuses.count(s)} {s}" for s in ("passed", "waived", "failed", "error") if statuses.count(s)]
+    parts = [
+        f"{statuses.count(s)} {s}"
+        for s in ("passed", "waived", "failed", "error")
+        if statuses.count(s)
+    ]
     return ", ".join(parts)
 
 
-def _artifact_files(project: Project, evidence: CandidateEvidence, art: _Artifacts,
-                    policy_json: dict[str, Any] | None, production: CandidateEvidence | None) -> dict[str, bytes]:
+def _artifact_files(
+    project: Project,
+    evidence: CandidateEvidence,
+    art: _Artifacts,
+    policy_json: dict[str, Any] | None,
+    production: CandidateEvidence | None,
+) -> dict[str, bytes]:
     files = {
         "evidence.json": evidence.model_dump_json(indent=2).encode() + b"\n",
         "metrics.json": _json_bytes(evidence.metrics),
@@ -335,8 +454,14 @@ def _artifact_files(project: Project, evidence: CandidateEvidence, art: _Artifac
     return files
 
 
-def _register(plan: ModelPlan, registry: Registry, artifacts: dict[str, bytes],
-              options: RunOptions, timer: _StageTimer, result: ModelRunResult) -> None:
+def _register(
+    plan: ModelPlan,
+    registry: Registry,
+    artifacts: dict[str, bytes],
+    options: RunOptions,
+    timer: _StageTimer,
+    result: ModelRunResult,
+) -> None:
     existing = registry.find_by_cache_key(plan.model, plan.cache_key)
     if existing is not None:
         result.version, result.registered = existing.version, "existing"
@@ -351,8 +476,9 @@ def _register(plan: ModelPlan, registry: Registry, artifacts: dict[str, bytes],
     timer.done("register", f"version {ref.version}")
 
 
-def _write_candidate(root: Path, model: str, artifacts: dict[str, bytes] | None,
-                     result: ModelRunResult) -> None:
+def _write_candidate(
+    root: Path, model: str, artifacts: dict[str, bytes] | None, result: ModelRunResult
+) -> None:
     """Replace the workspace candidate: its artifacts (when complete) and result.json."""
     files = dict(artifacts or {})
     files["result.json"] = _json_bytes(result.to_json())
@@ -361,4 +487,3 @@ def _write_candidate(root: Path, model: str, artifacts: dict[str, bytes] | None,
 
 def _json_bytes(value: Any) -> bytes:
     return (json.dumps(value, indent=2, sort_keys=True, default=str) + "\n").encode()
-

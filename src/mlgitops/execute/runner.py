@@ -20,14 +20,21 @@ from .run_model import RunOptions, run_model
 def git_commit(root: Path) -> str | None:
     """HEAD of the repository at `root`, or None outside git (lineage only; never fails a run)."""
     try:
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
-                             timeout=10, check=False)
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.stdout.strip() if out.returncode == 0 else None
 
 
-def plan_models(project: Project, names: list[str], registry: Registry, today: dt.date) -> list[ModelPlan]:
+def plan_models(
+    project: Project, names: list[str], registry: Registry, today: dt.date
+) -> list[ModelPlan]:
     data_digests: dict[str, str] = {}
     versions = library_versions()
     plans = []
@@ -36,16 +43,34 @@ def plan_models(project: Project, names: list[str], registry: Registry, today: d
         if dataset.path not in data_digests:
             data_digests[dataset.path] = atomic.sha256_file(project.path(dataset.path))
         pointer = registry.production(name)
-        plans.append(plan_model(project, name, data_digests, production_sha256=pointer.sha256 if pointer else None,
-                                today=today.isoformat(), versions=versions))
+        plans.append(
+            plan_model(
+                project,
+                name,
+                data_digests,
+                production_sha256=pointer.sha256 if pointer else None,
+                today=today.isoformat(),
+                versions=versions,
+            )
+        )
     return plans
 
 
-def run_models(project: Project, names: list[str], *, use_cache: bool = True, register: bool = True,
-               today: dt.date | None = None, reporter: Reporter | None = None) -> list[ModelRunResult]:
+def run_models(
+    project: Project,
+    names: list[str],
+    *,
+    use_cache: bool = True,
+    register: bool = True,
+    today: dt.date | None = None,
+    reporter: Reporter | None = None,
+) -> list[ModelRunResult]:
     today = today or dt.date.today()
     registry = Registry(project.root)
     cache = StageCache(cache_dir(project.root), enabled=use_cache)
     options = RunOptions(register=register, today=today, git_commit=git_commit(project.root))
     plans = plan_models(project, names, registry, today)
-    return [run_model(project, plan, cache, registry, options, reporter or NullReporter()) for plan in plans]
+    return [
+        run_model(project, plan, cache, registry, options, reporter or NullReporter())
+        for plan in plans
+    ]

@@ -12,7 +12,11 @@ def _number(value: Any, digits: int = 4) -> str:
     if value is None:
         return "–"
     if isinstance(value, float):
-        return f"{value:.{digits}g}" if abs(value) < 1e-3 or abs(value) >= 1e6 else f"{value:.{digits}f}"
+        return (
+            f"{value:.{digits}g}"
+            if abs(value) < 1e-3 or abs(value) >= 1e6
+            else f"{value:.{digits}f}"
+        )
     return str(value)
 
 

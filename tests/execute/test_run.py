@@ -1,0 +1,226 @@
+"""`mlgitops run` end to end: real data, real scikit-learn, real ONNX, a real registry."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from builders import REPO_ROOT, copy_demo, write_sklearn_project
+
+from mlgitops.cli import main
+from mlgitops.evidence import CandidateEvidence
+from mlgitops.registry import Registry
+
+
+def run_cli(root: Path, *args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    """Run the CLI in a subprocess (fresh interpreter, as a user would) and parse its --json output."""
+    env = {**os.environ, "PYTHONHASHSEED": "random"}
+    env.pop("GITHUB_ACTIONS", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlgitops.cli", "-C", str(root), *args, "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc.returncode, json.loads(proc.stdout) if proc.stdout.strip() else {}
+
+
+@pytest.fixture(scope="module")
+def newcomer(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, dict]:  # type: ignore[type-arg]
+    root = write_sklearn_project(tmp_path_factory.mktemp("newcomer"))
+    code, data = run_cli(root, "run")
+    return root, code, data
+
+
+def test_newcomer_spec_runs_multiclass_and_regression(newcomer: tuple[Path, int, dict]) -> None:  # type: ignore[type-arg]
+    root, code, data = newcomer
+    assert code == 0, data
+    results = {m["model"]: m for m in data["models"]}
+    assert set(results) == {"iris-species", "diabetes-progression"}
+    assert results["iris-species"]["metrics"]["accuracy"] >= 0.85
+    assert results["diabetes-progression"]["metrics"]["r2"] >= 0.2
+    registry = Registry(root)
+    for model in results:
+        ref = registry.latest(model)
+        assert ref is not None and ref.version == 1
+        digests = registry.verify(ref)
+        assert {
+            "model.onnx",
+            "metrics.json",
+            "evidence.json",
+            "lineage.json",
+            "profile.json",
+            "card.md",
+        } <= set(digests)
+        evidence = CandidateEvidence.model_validate(registry.read_json(ref, "evidence.json"))
+        assert evidence.onnx.passed and evidence.onnx.rows_checked > 0
+        assert evidence.lineage.cache_key
+    iris = registry.evidence(registry.ref("iris-species", 1))
+    assert iris.training.classes == ["setosa", "versicolor", "virginica"]
+    assert iris.onnx.label_agreement == 1.0
+    # a change gate with no production version is reported as such, never as passed
+    gates = {
+        (g["metric"], g["bound"]): g["status"] for g in results["diabetes-progression"]["gates"]
+    }
+    assert gates[("r2", "max_drop")] == "no baseline"
+    assert gates[("r2", "min")] == "passed"
+
+
+def test_unchanged_rerun_is_cached_and_registers_nothing(newcomer: tuple[Path, int, dict]) -> None:  # type: ignore[type-arg]
+    root, _, _ = newcomer
+    code, data = run_cli(root, "run")
+    assert code == 0, data
+    for model in data["models"]:
+        statuses = {s["name"]: s["status"] for s in model["stages"]}
+        assert set(statuses.values()) <= {"cached", "skipped"}, statuses
+        assert model["registered"] == "existing" and model["version"] == 1
+    assert Registry(root).versions("iris-species") == [1]
+
+
+def test_changed_param_retrains_and_registers_a_new_version(tmp_path: Path) -> None:
+    root = write_sklearn_project(tmp_path)
+    assert run_cli(root, "run", "iris-species")[0] == 0
+    pipeline = root / "pipelines/iris.yaml"
+    pipeline.write_text(pipeline.read_text().replace("C: 2.0", "C: 0.5"))
+    code, data = run_cli(root, "run", "iris-species")
+    assert code == 0
+    stages = {s["name"]: s["status"] for s in data["models"][0]["stages"]}
+    assert stages["validate-data"] == "cached" and stages["train"] == "ran"
+    assert data["models"][0]["registered"] == "new"
+    assert Registry(root).versions("iris-species") == [1, 2]
+
+
+def test_failing_gate_exits_1_and_registers_nothing(tmp_path: Path) -> None:
+    root = write_sklearn_project(tmp_path)
+    spec = root / "mlops.yaml"
+    spec.write_text(spec.read_text().replace("accuracy: {min: 0.85}", "accuracy: {min: 0.999}"))
+    code, data = run_cli(root, "run", "iris-species")
+    assert code == 1
+    result = data["models"][0]
+    assert result["failed_stage"] == "test"
+    assert any("accuracy" in problem and "0.999" in problem for problem in result["problems"])
+    assert not (root / "models").exists() or Registry(root).versions("iris-species") == []
+
+
+def test_broken_data_exits_1_naming_the_column(tmp_path: Path) -> None:
+    root = write_sklearn_project(tmp_path)
+    csv = root / "data/iris.csv"
+    lines = csv.read_text().splitlines()
+    lines[5] = "-1.0," + lines[5].split(",", 1)[1]
+    csv.write_text("\n".join(lines) + "\n")
+    code, data = run_cli(root, "run", "iris-species")
+    assert code == 1
+    result = data["models"][0]
+    assert result["failed_stage"] == "validate-data"
+    assert any("sepal_length" in problem for problem in result["problems"])
+    assert Registry(root).versions("iris-species") == []
+
+
+def test_two_clean_clones_give_identical_onnx(tmp_path: Path) -> None:
+    digests = []
+    for name in ("a", "b"):
+        root = write_sklearn_project(tmp_path / name)
+        code, data = run_cli(root, "run", "--no-register")
+        assert code == 0, data
+        digests.append({m["model"]: m["onnx"]["sha256"] for m in data["models"]})
+    assert digests[0] == digests[1]
+
+
+def test_demo_end_to_end(tmp_path: Path) -> None:
+    root = copy_demo(tmp_path / "demo")
+    code, data = run_cli(root, "run")
+    assert code == 0, json.dumps(data, indent=2)[:4000]
+    assert {m["model"] for m in data["models"]} == {
+        "churn-classifier",
+        "house-price",
+        "penguin-species",
+    }
+    assert all(m["passed"] and m["registered"] == "new" for m in data["models"])
+    churn = Registry(root).evidence(Registry(root).ref("churn-classifier", 1))
+    assert "customer_id" not in churn.features and "total_charges" in churn.features
+    # the human-readable summary, in-process
+    code = main(["-C", str(root), "run"])
+    assert code == 0
+
+
+def test_demo_data_is_current() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "data/generate.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert shutil.which("git")
+
+
+def _add_policy(root: Path, waiver: str = "") -> None:
+    (root / "policies").mkdir(exist_ok=True)
+    (root / "policies/strict.yaml").write_text(
+        "policy: strict\n"
+        "rules:\n"
+        "  - name: near-perfect\n"
+        "    rule: candidate.metrics.accuracy >= 0.9999\n"
+        "  - name: small-model\n"
+        "    rule: candidate.onnx.size_bytes <= 10 * 1024 * 1024\n" + waiver
+    )
+    spec = root / "mlops.yaml"
+    spec.write_text(
+        spec.read_text().replace(
+            "      accuracy: {min: 0.85}\n",
+            "      accuracy: {min: 0.85}\n    policies: [policies/strict.yaml]\n",
+            1,
+        )
+    )
+
+
+def test_failing_policy_blocks_registration_and_keeps_the_candidate(tmp_path: Path) -> None:
+    root = write_sklearn_project(tmp_path)
+    _add_policy(root)
+    code, data = run_cli(root, "run", "iris-species")
+    assert code == 1
+    result = data["models"][0]
+    assert result["failed_stage"] == "policy"
+    assert any("near-perfect" in p for p in result["problems"])
+    assert Registry(root).versions("iris-species") == []
+    candidate = root / ".mlgitops/candidates/iris-species"
+    assert (candidate / "evidence.json").is_file() and (candidate / "policy.json").is_file()
+    # the policy verb re-evaluates that candidate and agrees
+    code, report = run_cli(root, "policy", "iris-species")
+    assert code == 1 and report["passed"] is False
+
+
+def test_waived_policy_failure_registers_and_says_waived(tmp_path: Path) -> None:
+    root = write_sklearn_project(tmp_path)
+    waiver = (
+        "waivers:\n  - rule: near-perfect\n    model: iris-species\n    until: 2999-12-31\n"
+        "    reason: small demo data\n"
+    )
+    _add_policy(root, waiver)
+    code, data = run_cli(root, "run", "iris-species")
+    assert code == 0, data
+    statuses = {r["rule"]: r["status"] for r in data["models"][0]["policy"]["results"]}
+    assert statuses == {"near-perfect": "waived", "small-model": "passed"}
+    ref = Registry(root).latest("iris-species")
+    assert ref is not None
+    assert "waived" in (ref.path / "card.md").read_text()
+
+
+def test_expired_waiver_fails(tmp_path: Path) -> None:
+    root = write_sklearn_project(tmp_path)
+    waiver = (
+        "waivers:\n  - rule: near-perfect\n    model: iris-species\n    until: 2020-01-31\n"
+        "    reason: long gone\n"
+    )
+    _add_policy(root, waiver)
+    code, data = run_cli(root, "run", "iris-species")
+    assert code == 1
+    assert data["models"][0]["failed_stage"] == "policy"
+    assert Registry(root).versions("iris-species") == []
