@@ -59,14 +59,16 @@ def test_production_pointer_round_trip(tmp_path: Path) -> None:
     pointer = registry.set_production("m", ref.version, pull_request=12, now=when)
     assert registry.production("m") == pointer
     text = (tmp_path / "models/m/production.yaml").read_text()
-    assert "version: 1" in text and "pull_request: 12" in text and "2026-11-02T09:30:00+00:00" in text
+    assert (
+        "version: 1" in text and "pull_request: 12" in text and "2026-11-02T09:30:00+00:00" in text
+    )
     assert registry.production_ref("m") == ref
 
 
 def test_broken_production_yaml_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "models/m").mkdir(parents=True)
     (tmp_path / "models/m/production.yaml").write_text("version: one\n")
-    with pytest.raises(BadInputError, match="models/m/production.yaml"):
+    with pytest.raises(BadInputError, match=r"models/m/production\.yaml"):
         Registry(tmp_path).production("m")
 
 
