@@ -223,7 +223,10 @@ def parse_text(text: str, file: str, *, keep_going: bool = False) -> LocatedDocu
         raise YamlLoadError(
             Diagnostic(file, 1, 1, "", f"values are nested more than {MAX_DEPTH} levels deep")
         ) from None
-    if node is None:
+    if node is None or (
+        isinstance(node, yaml.ScalarNode) and node.tag == _CORE + "null" and not node.value
+    ):
+        # no content at all, or a bare '---'
         raise YamlLoadError(
             Diagnostic(file, 1, 1, "", "file is empty; expected a mapping (key: value)")
         )
@@ -255,6 +258,10 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagn
             indent.index("\t") + 1,
             "",
             "YAML syntax error: a tab is used for indentation; indent with spaces",
+        )
+    if "maximum nesting depth" in problem:  # libyaml's own limit, deeper than ours
+        return Diagnostic(
+            file, line, col, "", f"values are nested more than {MAX_DEPTH} levels deep"
         )
     if "another document" in problem:
         return Diagnostic(
