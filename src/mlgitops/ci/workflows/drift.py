@@ -227,12 +227,14 @@ def _per_model(spec: Spec) -> Workflow:
     )
 
 
-# `mlgitops drift` exits 1 when it finds drift. With on_drift promote or issue the
-# next jobs act on it, so only fail mode (or a real error) fails this job.
+# `mlgitops drift` exits 1 on drift and on current data that fails validation; it
+# writes `drifted=true` to the step outputs only for drift. With on_drift promote
+# or issue the next jobs act on drift, so only drift passes; invalid data, fail
+# mode and real errors fail this job.
 _DRIFT_SCRIPT = """\
 status=0
 mlgitops drift "$MODEL" || status=$?
-if [ "$status" -eq 1 ] && [ "$ON_DRIFT" != fail ]; then
+if [ "$status" -eq 1 ] && [ "$ON_DRIFT" != fail ] && grep -qx 'drifted=true' "$GITHUB_OUTPUT"; then
   exit 0
 fi
 exit "$status"
