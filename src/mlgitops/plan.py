@@ -18,7 +18,16 @@ from .spec import Project
 STAGES = ("validate-data", "train", "test", "convert", "policy", "register")
 
 # Library versions that change what training produces; part of every cache key.
-KEY_LIBRARIES = ("mlgitops", "scikit-learn", "skl2onnx", "onnx", "onnxruntime", "numpy", "scipy", "pandas")
+KEY_LIBRARIES = (
+    "mlgitops",
+    "scikit-learn",
+    "skl2onnx",
+    "onnx",
+    "onnxruntime",
+    "numpy",
+    "scipy",
+    "pandas",
+)
 
 
 def library_versions() -> dict[str, str]:
@@ -57,8 +66,12 @@ class ModelPlan:
 
     @property
     def cache_key(self) -> str:
-        """Key of the whole chain: equal keys mean an identical candidate."""
-        return self.stages[-1].key
+        """Identity of the candidate model: equal keys mean the same trained and converted model.
+
+        Gates and policies are re-checked against each day's production version,
+        but they do not change the model, so they are not part of its identity.
+        """
+        return self.stage("convert").key
 
     def stage(self, name: str) -> StagePlan:
         return next(s for s in self.stages if s.name == name)
@@ -74,9 +87,15 @@ def model_input_files(project: Project, name: str) -> list[str]:
     return files
 
 
-def plan_model(project: Project, name: str, file_digests: dict[str, str], *,
-               production_sha256: str | None = None, today: str = "",
-               versions: dict[str, str] | None = None) -> ModelPlan:
+def plan_model(
+    project: Project,
+    name: str,
+    file_digests: dict[str, str],
+    *,
+    production_sha256: str | None = None,
+    today: str = "",
+    versions: dict[str, str] | None = None,
+) -> ModelPlan:
     """Plan one model.
 
     `file_digests` maps repo-relative data paths to sha256 (hashed once per run).
@@ -87,8 +106,10 @@ def plan_model(project: Project, name: str, file_digests: dict[str, str], *,
     versions = versions or library_versions()
     model = project.spec.models[name]
     dataset = project.spec.datasets[model.dataset]
-    spec_section = {"model": model.model_dump(mode="json", by_alias=True),
-                    "dataset": dataset.model_dump(mode="json", by_alias=True)}
+    spec_section = {
+        "model": model.model_dump(mode="json", by_alias=True),
+        "dataset": dataset.model_dump(mode="json", by_alias=True),
+    }
     spec_sha = digest(spec_section)
     data_sha = file_digests[dataset.path]
     pipeline = project.pipelines[name].model_dump(mode="json", by_alias=True)
@@ -102,8 +123,20 @@ def plan_model(project: Project, name: str, file_digests: dict[str, str], *,
     convert_key = digest("convert", train_key, model.onnx.model_dump())
     policy_key = digest("policy", test_key, convert_key, policy_digests, today)
     register_key = digest("register", policy_key)
-    stages = (StagePlan("validate-data", validate_key), StagePlan("train", train_key),
-              StagePlan("test", test_key), StagePlan("convert", convert_key),
-              StagePlan("policy", policy_key), StagePlan("register", register_key))
-    return ModelPlan(model=name, dataset=model.dataset, input_files=tuple(model_input_files(project, name)),
-                     spec_sha256=spec_sha, data_sha256=data_sha, pipeline_sha256=pipeline_sha, stages=stages)
+    stages = (
+        StagePlan("validate-data", validate_key),
+        StagePlan("train", train_key),
+        StagePlan("test", test_key),
+        StagePlan("convert", convert_key),
+        StagePlan("policy", policy_key),
+        StagePlan("register", register_key),
+    )
+    return ModelPlan(
+        model=name,
+        dataset=model.dataset,
+        input_files=tuple(model_input_files(project, name)),
+        spec_sha256=spec_sha,
+        data_sha256=data_sha,
+        pipeline_sha256=pipeline_sha,
+        stages=stages,
+    )

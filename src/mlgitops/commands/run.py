@@ -128,7 +128,11 @@ def _parity_cell(result: ModelRunResult) -> str:
 
 
 def _metrics_cell(result: ModelRunResult, separator: str = ", ") -> str:
-    return separator.join(f"{k} {v:.3f}" for k, v in result.metrics.items()) or "–"
+    return separator.join(f"{k} {_metric(v)}" for k, v in result.metrics.items()) or "–"
+
+
+def _metric(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3f}"
 
 
 def _status_cell(result: ModelRunResult) -> str:

@@ -30,7 +30,10 @@ def run(ctx: Context) -> Outcome:
     branches = _promotion_branches(ctx.root)
     rows = [_model_status(ctx.root, registry, name, branches) for name in project.spec.models]
     table = Table(title=f"mlgitops status: {project.spec.project}")
-    for column in ("model", "production", "latest", "last run", "gates", "drift", "promotion"):
+    table.add_column("model", no_wrap=True)
+    for column in ("production", "latest"):
+        table.add_column(column, no_wrap=True)
+    for column in ("last run", "gates", "drift", "promotion"):
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(

@@ -246,7 +246,7 @@ def _train(
         "train",
         plan.stage("train").key,
         {
-            "metrics.json": _json_bytes(art.metrics),
+            "metrics.json": _json_bytes(art.metrics, sort_keys=False),
             "training.json": art.training.model_dump_json(indent=2).encode(),
             "features.json": _json_bytes(art.features),
             "profile.json": art.profile,
@@ -441,7 +441,7 @@ def _artifact_files(
 ) -> dict[str, bytes]:
     files = {
         "evidence.json": evidence.model_dump_json(indent=2).encode() + b"\n",
-        "metrics.json": _json_bytes(evidence.metrics),
+        "metrics.json": _json_bytes(evidence.metrics, sort_keys=False),
         "lineage.json": evidence.lineage.model_dump_json(indent=2).encode() + b"\n",
     }
     if art.onnx_bytes is not None:
@@ -480,10 +480,11 @@ def _write_candidate(
     root: Path, model: str, artifacts: dict[str, bytes] | None, result: ModelRunResult
 ) -> None:
     """Replace the workspace candidate: its artifacts (when complete) and result.json."""
+    result.passed = result.failed_stage is None
     files = dict(artifacts or {})
     files["result.json"] = _json_bytes(result.to_json())
     atomic.replace_directory(candidate_dir(root, model), files)
 
 
-def _json_bytes(value: Any) -> bytes:
-    return (json.dumps(value, indent=2, sort_keys=True, default=str) + "\n").encode()
+def _json_bytes(value: Any, *, sort_keys: bool = True) -> bytes:
+    return (json.dumps(value, indent=2, sort_keys=sort_keys, default=str) + "\n").encode()
