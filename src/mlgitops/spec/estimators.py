@@ -74,6 +74,17 @@ def check_estimator(
         ]
     try:
         cls = import_estimator_class(path)
+    except ModuleNotFoundError as exc:
+        top = path.split(".")[0]
+        if exc.name == top and top not in DEFAULT_ESTIMATOR_PACKAGES:
+            return [
+                doc.diagnostic(
+                    class_loc,
+                    f"cannot import '{path}': package '{top}' is not installed; "
+                    "install it where mlgitops runs (and in ci.install)",
+                )
+            ]
+        return [doc.diagnostic(class_loc, f"cannot import '{path}': {exc}{_class_hint(path)}")]
     except (ImportError, AttributeError, ValueError) as exc:
         return [doc.diagnostic(class_loc, f"cannot import '{path}': {exc}{_class_hint(path)}")]
 

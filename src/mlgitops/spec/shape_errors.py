@@ -141,10 +141,12 @@ def _diagnostic(
             f"has {ctx.get('actual_length', 0)}",
         )
     message = str(error["msg"]).removeprefix("Value error, ")
-    if kind in ("literal_error", "enum") and isinstance(error.get("input"), str):
+    if kind in ("literal_error", "enum"):
         expected = str((error.get("ctx") or {}).get("expected", ""))
         choices = [c.strip(" '") for c in expected.replace(" or ", ",").split(",")]
-        message += suggest(error["input"], choices)
+        given = error.get("input")
+        hint = suggest(given, choices) if isinstance(given, str) else ""
+        message += hint or f", not {describe(given)}"
     return doc.diagnostic(where, message)
 
 
