@@ -25,62 +25,107 @@ HERE = Path(__file__).resolve().parent
 
 def churn(rows: int, seed: int, id_offset: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    contract = rng.choice(["month-to-month", "one-year", "two-year"], size=rows, p=[0.55, 0.25, 0.20])
-    payment = rng.choice(["card", "bank-transfer", "electronic-check", "mailed-check"], size=rows,
-                         p=[0.3, 0.25, 0.3, 0.15])
+    contract = rng.choice(
+        ["month-to-month", "one-year", "two-year"], size=rows, p=[0.55, 0.25, 0.20]
+    )
+    payment = rng.choice(
+        ["card", "bank-transfer", "electronic-check", "mailed-check"],
+        size=rows,
+        p=[0.3, 0.25, 0.3, 0.15],
+    )
     senior = rng.random(rows) < 0.16
-    tenure = np.clip(rng.gamma(1.6, 18.0, size=rows) + (contract != "month-to-month") * 12, 0, 72).astype(int)
+    tenure = np.clip(
+        rng.gamma(1.6, 18.0, size=rows) + (contract != "month-to-month") * 12, 0, 72
+    ).astype(int)
     monthly = np.round(np.clip(rng.normal(65, 28, size=rows) + senior * 8, 18.25, 118.75), 2)
     total = np.round(monthly * np.maximum(tenure, 1) * rng.normal(1.0, 0.03, size=rows), 2)
     support_calls = rng.poisson(1.2 + (monthly > 90) * 0.8, size=rows)
-    logit = (-0.9 + 1.4 * (contract == "month-to-month") - 0.9 * (contract == "two-year")
-             - 0.045 * tenure + 0.018 * (monthly - 65) + 0.45 * support_calls
-             + 0.6 * (payment == "electronic-check") + 0.35 * senior)
+    logit = (
+        -0.9
+        + 1.4 * (contract == "month-to-month")
+        - 0.9 * (contract == "two-year")
+        - 0.045 * tenure
+        + 0.018 * (monthly - 65)
+        + 0.45 * support_calls
+        + 0.6 * (payment == "electronic-check")
+        + 0.35 * senior
+    )
     churned = rng.random(rows) < 1 / (1 + np.exp(-logit))
     total_col = pd.Series(total, dtype="float64")
     total_col[rng.random(rows) < 0.02] = np.nan  # new customers with no bill yet
-    return pd.DataFrame({
-        "customer_id": [f"C{n:06d}" for n in range(id_offset + 1, id_offset + rows + 1)],
-        "tenure_months": tenure,
-        "monthly_charges": monthly,
-        "total_charges": total_col,
-        "contract": contract,
-        "payment_method": payment,
-        "senior_citizen": senior,
-        "support_calls": support_calls,
-        "churned": churned,
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": [f"C{n:06d}" for n in range(id_offset + 1, id_offset + rows + 1)],
+            "tenure_months": tenure,
+            "monthly_charges": monthly,
+            "total_charges": total_col,
+            "contract": contract,
+            "payment_method": payment,
+            "senior_citizen": senior,
+            "support_calls": support_calls,
+            "churned": churned,
+        }
+    )
 
 
 def housing(rows: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    neighborhood = rng.choice(["riverside", "old-town", "hills", "suburbs", "industrial"], size=rows,
-                              p=[0.2, 0.2, 0.15, 0.35, 0.1])
+    neighborhood = rng.choice(
+        ["riverside", "old-town", "hills", "suburbs", "industrial"],
+        size=rows,
+        p=[0.2, 0.2, 0.15, 0.35, 0.1],
+    )
     area = np.round(np.clip(rng.lognormal(4.6, 0.35, size=rows), 25, 400), 1)
     rooms = np.clip(np.round(area / 28 + rng.normal(0, 0.8, size=rows)), 1, 10).astype(int)
     age = np.clip(rng.gamma(2.0, 18.0, size=rows), 0, 150).astype(int)
     distance = np.round(np.clip(rng.gamma(2.2, 3.0, size=rows), 0.2, 40), 2)
-    premium = {"riverside": 1.25, "old-town": 1.15, "hills": 1.35, "suburbs": 1.0, "industrial": 0.8}
+    premium = {
+        "riverside": 1.25,
+        "old-town": 1.15,
+        "hills": 1.35,
+        "suburbs": 1.0,
+        "industrial": 0.8,
+    }
     factor = np.array([premium[n] for n in neighborhood])
-    price = (area * 3100 * factor * (1 - 0.0025 * age) * (1 - 0.008 * distance) + rooms * 4500
-             + rng.normal(0, 15000, size=rows))
+    price = (
+        area * 3100 * factor * (1 - 0.0025 * age) * (1 - 0.008 * distance)
+        + rooms * 4500
+        + rng.normal(0, 15000, size=rows)
+    )
     garage = pd.Series(rng.random(rows) < 0.45, dtype="boolean")
     garage[rng.random(rows) < 0.03] = pd.NA  # unknown in some listings
-    return pd.DataFrame({
-        "area_m2": area, "rooms": rooms, "age_years": age, "distance_km": distance,
-        "neighborhood": neighborhood, "garage": garage, "price": np.round(np.maximum(price, 20000), -2),
-    })
+    return pd.DataFrame(
+        {
+            "area_m2": area,
+            "rooms": rooms,
+            "age_years": age,
+            "distance_km": distance,
+            "neighborhood": neighborhood,
+            "garage": garage,
+            "price": np.round(np.maximum(price, 20000), -2),
+        }
+    )
 
 
 def penguins(rows: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     species = rng.choice(["adelie", "chinstrap", "gentoo"], size=rows, p=[0.44, 0.2, 0.36])
-    means = {"adelie": (38.8, 18.3, 190, 3700), "chinstrap": (48.8, 18.4, 196, 3730),
-             "gentoo": (47.5, 15.0, 217, 5080)}
-    islands = {"adelie": (["biscoe", "dream", "torgersen"], [0.3, 0.37, 0.33]),
-               "chinstrap": (["dream"], [1.0]), "gentoo": (["biscoe"], [1.0])}
-    cols: dict[str, list[float]] = {"bill_length_mm": [], "bill_depth_mm": [], "flipper_length_mm": [],
-                                    "body_mass_g": []}
+    means = {
+        "adelie": (38.8, 18.3, 190, 3700),
+        "chinstrap": (48.8, 18.4, 196, 3730),
+        "gentoo": (47.5, 15.0, 217, 5080),
+    }
+    islands = {
+        "adelie": (["biscoe", "dream", "torgersen"], [0.3, 0.37, 0.33]),
+        "chinstrap": (["dream"], [1.0]),
+        "gentoo": (["biscoe"], [1.0]),
+    }
+    cols: dict[str, list[float]] = {
+        "bill_length_mm": [],
+        "bill_depth_mm": [],
+        "flipper_length_mm": [],
+        "body_mass_g": [],
+    }
     island = []
     for s in species:
         m = means[s]
@@ -111,7 +156,9 @@ def render(frame: pd.DataFrame) -> bytes:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--check", action="store_true", help="fail if a committed file differs")
     args = parser.parse_args()
     stale = []

@@ -19,6 +19,17 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _make_shareable(path: Path, *, directory: bool = False) -> None:
+    """mkstemp/mkdtemp create private files (0600/0700); give them the modes a plain open() would."""
+    path.chmod((0o777 if directory else 0o666) & ~_umask())
+
+
 def write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to `path` so readers see the old file or the new one, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -28,6 +39,7 @@ def write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        _make_shareable(Path(tmp))
         Path(tmp).replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -47,6 +59,7 @@ def staged_directory(final: Path) -> Iterator[Path]:
     """
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".staging", dir=final.parent))
+    _make_shareable(staging, directory=True)
     try:
         yield staging
         if final.exists():
@@ -61,6 +74,7 @@ def replace_directory(final: Path, files: dict[str, bytes]) -> None:
     """Make `final` hold exactly `files`: staged beside it, then swapped in with renames."""
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".staging", dir=final.parent))
+    _make_shareable(staging, directory=True)
     old = final.with_name(f".{final.name}.old")
     try:
         for name, data in files.items():

@@ -41,13 +41,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="mlgitops", description="GitOps MLOps driven by CI.")
     parser.add_argument("--version", action="version", version=f"mlgitops {__version__}")
-    parser.add_argument("-C", "--root", dest="global_root", type=Path, default=None,
-                        help="repository root (default: the current directory)")
+    parser.add_argument(
+        "-C",
+        "--root",
+        dest="global_root",
+        type=Path,
+        default=None,
+        help="repository root (default: the current directory)",
+    )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print machine-readable JSON")
     common.add_argument("--verbose", action="store_true", help="show tracebacks and details")
-    common.add_argument("-C", "--root", type=Path, default=None,
-                        help="repository root (default: the current directory)")
+    common.add_argument(
+        "-C",
+        "--root",
+        type=Path,
+        default=None,
+        help="repository root (default: the current directory)",
+    )
     subparsers = parser.add_subparsers(dest="verb", metavar="COMMAND")
     for module_name in VERBS.values():
         try:
@@ -75,8 +86,13 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             from .progress import RichReporter
 
             reporter = RichReporter()
-            context = Context(root=root, environ=environ, verbose=args.verbose, json_output=False,
-                              reporter=reporter)
+            context = Context(
+                root=root,
+                environ=environ,
+                verbose=args.verbose,
+                json_output=False,
+                reporter=reporter,
+            )
             with reporter.running():
                 outcome = args.handler(args, context)
         else:
@@ -86,12 +102,16 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # an engine bug or an unexpected outside failure
+    except (SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # an engine bug, an outside failure, a panic in a native extension
         if args.verbose:
             raise
         print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
-        print("hint: run again with --verbose for the traceback, and report it if it is a bug",
-              file=sys.stderr)
+        print(
+            "hint: run again with --verbose for the traceback, and report it if it is a bug",
+            file=sys.stderr,
+        )
         return EXIT_EXTERNAL if isinstance(exc, OSError) else EXIT_BAD_INPUT
     _emit(outcome, context)
     return outcome.exit_code
@@ -115,10 +135,20 @@ def _fail(exc: MlgitopsError, context: Context) -> int:
             prefix = "" if isinstance(exc, SpecError) or index else "error: "
             print(f"{prefix}{line}", file=sys.stderr)
     if _in_actions(context):
-        annotations = [Annotation("error", d.message if not d.path else f"{d.path}: {d.message}",
-                                  d.file, d.line, d.col)
-                       for d in exc.diagnostics] if isinstance(exc, SpecError) else [
-            Annotation("error", exc.message)]
+        annotations = (
+            [
+                Annotation(
+                    "error",
+                    d.message if not d.path else f"{d.path}: {d.message}",
+                    d.file,
+                    d.line,
+                    d.col,
+                )
+                for d in exc.diagnostics
+            ]
+            if isinstance(exc, SpecError)
+            else [Annotation("error", exc.message)]
+        )
         _write_annotations(annotations)
     return exc.exit_code
 
@@ -133,7 +163,9 @@ def _emit(outcome: Outcome, context: Context) -> None:
         console = Console(highlight=False, soft_wrap=False)
         for renderable in outcome.renderables:
             # Text marked no_wrap (JSON, diffs) must reach pipes and logs unbroken
-            console.print(renderable, soft_wrap=isinstance(renderable, Text) and bool(renderable.no_wrap))
+            console.print(
+                renderable, soft_wrap=isinstance(renderable, Text) and bool(renderable.no_wrap)
+            )
     if _in_actions(context):
         _write_annotations(outcome.annotations)
         if outcome.summary_markdown and context.environ.get("GITHUB_STEP_SUMMARY"):

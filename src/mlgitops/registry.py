@@ -22,8 +22,15 @@ from .evidence import CandidateEvidence
 REGISTRY_DIR = "models"
 MANIFEST = "manifest.json"
 PRODUCTION = "production.yaml"
-ARTIFACTS = ("model.onnx", "metrics.json", "evidence.json", "lineage.json", "profile.json", "policy.json",
-             "card.md")
+ARTIFACTS = (
+    "model.onnx",
+    "metrics.json",
+    "evidence.json",
+    "lineage.json",
+    "profile.json",
+    "policy.json",
+    "card.md",
+)
 
 
 class ProductionPointer(BaseModel):
@@ -68,7 +75,9 @@ class Registry:
     def ref(self, model: str, version: int) -> VersionRef:
         path = self.model_dir(model) / "versions" / str(version)
         if not path.is_dir():
-            raise BadInputError(f"{model} has no version {version} in {REGISTRY_DIR}/{model}/versions")
+            raise BadInputError(
+                f"{model} has no version {version} in {REGISTRY_DIR}/{model}/versions"
+            )
         return VersionRef(model, version, path)
 
     def production(self, model: str) -> ProductionPointer | None:
@@ -82,8 +91,10 @@ class Registry:
         except yamlio.YamlLoadError as exc:
             raise BadInputError(str(exc.diagnostic)) from None
         except ValidationError as exc:
-            raise BadInputError(f"{display}: {exc.errors()[0]['msg']}",
-                                hint="production.yaml needs version, sha256 and promoted_at") from None
+            raise BadInputError(
+                f"{display}: {exc.errors()[0]['msg']}",
+                hint="production.yaml needs version, sha256 and promoted_at",
+            ) from None
 
     def production_ref(self, model: str) -> VersionRef | None:
         pointer = self.production(model)
@@ -106,9 +117,11 @@ class Registry:
                 raise CheckFailedError(f"{self._show(path)} is missing", hint="restore it from git")
             actual = atomic.sha256_file(path)
             if actual != expected:
-                raise CheckFailedError(f"{self._show(path)} does not match its recorded sha256 "
-                                       f"({actual[:12]}… != {expected[:12]}…)",
-                                       hint="the registry was edited by hand; restore it from git")
+                raise CheckFailedError(
+                    f"{self._show(path)} does not match its recorded sha256 "
+                    f"({actual[:12]}… != {expected[:12]}…)",
+                    hint="the registry was edited by hand; restore it from git",
+                )
         return digests
 
     def read_artifact(self, ref: VersionRef, name: str, *, verify: bool = True) -> bytes:
@@ -119,8 +132,10 @@ class Registry:
             import hashlib
 
             if expected is None or hashlib.sha256(data).hexdigest() != expected:
-                raise CheckFailedError(f"{self._show(path)} does not match its recorded sha256",
-                                       hint="the registry was edited by hand; restore it from git")
+                raise CheckFailedError(
+                    f"{self._show(path)} does not match its recorded sha256",
+                    hint="the registry was edited by hand; restore it from git",
+                )
         return data
 
     def read_json(self, ref: VersionRef, name: str) -> Any:
@@ -152,22 +167,38 @@ class Registry:
         with atomic.staged_directory(final) as staging:
             for name, data in artifacts.items():
                 (staging / name).write_bytes(data)
-            manifest = {"model": model, "version": version,
-                        "sha256": {name: hashlib.sha256(data).hexdigest()
-                                   for name, data in sorted(artifacts.items())}}
+            manifest = {
+                "model": model,
+                "version": version,
+                "sha256": {
+                    name: hashlib.sha256(data).hexdigest()
+                    for name, data in sorted(artifacts.items())
+                },
+            }
             (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         return VersionRef(model, version, final)
 
-    def set_production(self, model: str, version: int, *, pull_request: int | None = None,
-                       reason: str | None = None, now: dt.datetime | None = None) -> ProductionPointer:
+    def set_production(
+        self,
+        model: str,
+        version: int,
+        *,
+        pull_request: int | None = None,
+        reason: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> ProductionPointer:
         ref = self.ref(model, version)
         digests = self.verify(ref)
         pointer = ProductionPointer(
-            version=version, sha256=digests["model.onnx"],
+            version=version,
+            sha256=digests["model.onnx"],
             promoted_at=(now or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat(),
-            pull_request=pull_request, reason=reason)
-        atomic.write_text(self.model_dir(model) / PRODUCTION,
-                          yamlio.dump(pointer.model_dump(exclude_none=True)))
+            pull_request=pull_request,
+            reason=reason,
+        )
+        atomic.write_text(
+            self.model_dir(model) / PRODUCTION, yamlio.dump(pointer.model_dump(exclude_none=True))
+        )
         return pointer
 
     def _show(self, path: Path) -> str:
