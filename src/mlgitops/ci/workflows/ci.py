@@ -74,6 +74,8 @@ def _model_job(spec: Spec, group: MatrixGroup) -> Job:
         strategy={"fail-fast": False, "matrix": matrix},
         steps=(
             *setup(spec.ci),
+            # keyed on the digest of the model's inputs that the plan computed: a matrix
+            # leg cannot hand hashFiles() a per-model list of files
             stage_cache("${{ matrix.model }}", "${{ matrix.inputs_sha256 }}"),
             Step(
                 "Run the pipeline",
