@@ -84,6 +84,15 @@ def matrix_outputs(
     return outputs
 
 
+def job_outputs(groups: Sequence[MatrixGroup], step_id: str) -> dict[str, str]:
+    """The plan job's outputs: each group's matrix and flag, from the plan step `step_id`."""
+    outputs: dict[str, str] = {}
+    for group in groups:
+        for name in (group.matrix_output, group.has_models_output):
+            outputs[name] = f"${{{{ steps.{step_id}.outputs.{name} }}}}"
+    return outputs
+
+
 def _compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 

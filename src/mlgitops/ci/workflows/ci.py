@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...spec import Spec
 from ..emit import Value
-from ..matrix import MatrixGroup, ci_groups, labels
+from ..matrix import MatrixGroup, ci_groups, job_outputs, labels
 from ..steps import setup, stage_cache, upload_candidate
 from ..workflow import Job, Step, Workflow, permission
 
@@ -32,19 +32,13 @@ def ci_workflow(spec: Spec) -> Workflow:
 
 
 def _plan_job(spec: Spec, groups: list[MatrixGroup]) -> Job:
-    outputs: dict[str, str] = {}
-    for group in groups:
-        outputs[group.matrix_output] = f"${{{{ steps.plan.outputs.{group.matrix_output} }}}}"
-        outputs[group.has_models_output] = (
-            f"${{{{ steps.plan.outputs.{group.has_models_output} }}}}"
-        )
     return Job(
         id=PLAN_JOB,
         name="Plan",
         runs_on=labels(spec.ci.runs_on),
         timeout_minutes=min(PLAN_TIMEOUT_MINUTES, spec.ci.timeout_minutes),
         permissions=READ_CONTENTS,
-        outputs=outputs,
+        outputs=job_outputs(groups, "plan"),
         steps=(
             *setup(spec.ci, fetch_depth=0),  # full history: the plan diffs against the base commit
             Step("Validate the spec", run="mlgitops validate"),

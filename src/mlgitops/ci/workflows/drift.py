@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ...spec import Spec
 from ..emit import Value
-from ..matrix import MatrixGroup, drift_groups, drift_models, labels
+from ..matrix import MatrixGroup, drift_groups, drift_models, job_outputs, labels
 from ..steps import download_candidate, setup, upload_candidate
 from ..workflow import Job, Step, Workflow, permission
 
@@ -63,19 +63,13 @@ def _caller(spec: Spec) -> Workflow:
             }
         }
     }
-    outputs: dict[str, str] = {}
-    for group in groups:
-        outputs[group.matrix_output] = f"${{{{ steps.plan.outputs.{group.matrix_output} }}}}"
-        outputs[group.has_models_output] = (
-            f"${{{{ steps.plan.outputs.{group.has_models_output} }}}}"
-        )
     select = Job(
         id=SELECT_JOB,
         name="Select models",
         runs_on=labels(spec.ci.runs_on),
         timeout_minutes=min(SHORT_TIMEOUT_MINUTES, spec.ci.timeout_minutes),
         permissions=READ_CONTENTS,
-        outputs=outputs,
+        outputs=job_outputs(groups, "plan"),
         steps=(
             *setup(spec.ci),
             Step(
