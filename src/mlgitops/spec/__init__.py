@@ -3,5 +3,13 @@
 from .load import SPEC_FILE, Project, load_project
 from .models import DatasetSpec, ModelSpec, PipelineSpec, PolicyFileSpec, Spec
 
-__all__ = ["SPEC_FILE", "DatasetSpec", "ModelSpec", "PipelineSpec", "PolicyFileSpec", "Project", "Spec",
-           "load_project"]
+__all__ = [
+    "SPEC_FILE",
+    "DatasetSpec",
+    "ModelSpec",
+    "PipelineSpec",
+    "PolicyFileSpec",
+    "Project",
+    "Spec",
+    "load_project",
+]
