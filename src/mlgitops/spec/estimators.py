@@ -9,10 +9,13 @@ one is reported.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import inspect
+import json
 import re
 import warnings
+from pathlib import Path
 from typing import Any
 
 from .. import yamlio
@@ -189,3 +192,38 @@ def _class_hint(path: str) -> str:
         return ""
     guess = close.split("'")[1]
     return "" if names[guess] == path else f" (did you mean '{names[guess]}'?)"
+
+
+def checked_before(
+    estimator: EstimatorSpec, task: Task, memo_dir: Path | None
+) -> tuple[bool, Path | None]:
+    """Has this exact estimator (class, params, task) passed under these library versions?
+
+    Importing scikit-learn costs most of a second; a spec whose estimators were
+    already checked need not pay it again. Only scikit-learn estimators are
+    remembered (their version is known without importing them), and only
+    passes: problems are always reported afresh, with their positions.
+    """
+    if memo_dir is None or not estimator.class_path.startswith("sklearn."):
+        return False, None
+    from importlib import metadata
+
+    try:
+        versions = [metadata.version("scikit-learn"), metadata.version("mlgitops")]
+    except metadata.PackageNotFoundError:
+        return False, None
+    key = json.dumps(
+        [estimator.class_path, estimator.params, task, versions], sort_keys=True, default=str
+    )
+    marker = memo_dir / hashlib.sha256(key.encode()).hexdigest()
+    return marker.is_file(), marker
+
+
+def remember_pass(marker: Path | None) -> None:
+    if marker is None:
+        return
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass  # a read-only checkout only loses the shortcut

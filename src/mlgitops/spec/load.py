@@ -189,14 +189,21 @@ def load_project(
 
     complete = spec is not None and not files.diagnostics
     if check_estimators and sections.allow_packages is not None:
-        from .estimators import check_estimator
+        from .estimators import check_estimator, checked_before, remember_pass
 
+        memo_dir = root / ".mlgitops" / "cache" / "estimator-checks"
         for model_name, pipeline in pipelines.items():
             model = sections.models[model_name]
+            passed_before, marker = checked_before(pipeline.estimator, model.task, memo_dir)
+            if passed_before:
+                continue
             doc, loc = _estimator_location(model_name, model, spec_doc, files.documents)
-            files.diagnostics += check_estimator(
+            problems = check_estimator(
                 pipeline.estimator, model.task, sections.allow_packages, doc, loc
             )
+            files.diagnostics += problems
+            if not problems:
+                remember_pass(marker)
     if spec is None or not complete:
         raise SpecError(_unique(files.diagnostics))
     policy_files = {path: policy for path, policy in files.policies.items() if policy is not None}
