@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 GLOB_CHARACTERS = frozenset("*?[")
 _MIN_BLOCK = 1 << 16
 _MAX_BLOCK = 256 << 20
+_PARQUET_BUFFER = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,9 @@ def _parquet_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batc
     import pyarrow.parquet as pq
 
     try:
-        parquet = pq.ParquetFile(path)
+        # pyarrow's default pre-buffering keeps whole column chunks and grows with the file
+        # (measured: 1.4 GB resident for 10M x 20); buffered reads keep it bounded, and are faster.
+        parquet = pq.ParquetFile(path, pre_buffer=False, buffer_size=_PARQUET_BUFFER)
         names = [name for name in parquet.schema_arrow.names if not _PANDAS_INDEX.match(name)]
         offset = 0
         for record_batch in parquet.iter_batches(batch_size=batch_rows, columns=names):
