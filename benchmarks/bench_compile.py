@@ -94,23 +94,19 @@ def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
     return best, result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
-    root = write_spec(DATA_DIR / f"compile-{args.models}", args.models)
-
-    load_s, project = best_of(args.repeat, lambda: load_project(root, check_estimators=False))
-    compile_s, workflows = best_of(args.repeat, lambda: compile_workflows(project))
-    plan_s, plan = best_of(args.repeat, lambda: ci_plan(project, None))
+def run(models: int = 1000, repeat: int = 5) -> list[dict[str, Any]]:
+    """Time loading, compiling and planning a spec of `models` models; one dict of results."""
+    root = write_spec(DATA_DIR / f"compile-{models}", models)
+    load_s, project = best_of(repeat, lambda: load_project(root, check_estimators=False))
+    compile_s, workflows = best_of(repeat, lambda: compile_workflows(project))
+    plan_s, plan = best_of(repeat, lambda: ci_plan(project, None))
     out = root / ".github" / "workflows"
     out.mkdir(parents=True, exist_ok=True)
     for name, text in workflows.items():
         (out / name).write_text(text, encoding="utf-8")
     mlgitops = Path(sys.executable).parent / "mlgitops"
     cli_s, result = best_of(
-        args.repeat,
+        repeat,
         lambda: subprocess.run(
             [str(mlgitops), "compile", "--check", "-C", str(root)],
             capture_output=True,
@@ -125,20 +121,42 @@ def main() -> None:
     heavy = subprocess.run(
         [sys.executable, "-c", probe, str(root)], capture_output=True, text=True, check=False
     )
+    return [
+        {
+            "benchmark": "compile",
+            "models": models,
+            "matrix_jobs": len(plan.groups),
+            "workflow_files": len(workflows),
+            "yaml_kib": sum(len(text) for text in workflows.values()) / 1024,
+            "load_s": load_s,
+            "compile_s": compile_s,
+            "plan_s": plan_s,
+            "cli_check_s": cli_s,
+            "cli_exit": result.returncode,
+            "heavy_imports": heavy.stdout.strip().splitlines()[-1] if heavy.stdout.strip() else "?",
+        }
+    ]
 
-    size = sum(len(text) for text in workflows.values())
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    (row,) = run(args.models, args.repeat)
     print(
-        f"models: {args.models} ({len(plan.groups)} CI matrix jobs, {len(workflows)} workflow files, "
-        f"{size / 1024:.0f} KiB of YAML)"
+        f"models: {row['models']} ({row['matrix_jobs']} CI matrix jobs, {row['workflow_files']} "
+        f"workflow files, {row['yaml_kib']:.0f} KiB of YAML)"
     )
-    print(f"load spec (no estimator checks): {load_s * 1000:8.1f} ms")
-    print(f"compile_workflows:               {compile_s * 1000:8.1f} ms")
-    print(f"load + compile:                  {(load_s + compile_s) * 1000:8.1f} ms")
-    print(f"ci_plan (all models, hashing):   {plan_s * 1000:8.1f} ms")
+    print(f"load spec (no estimator checks): {row['load_s'] * 1000:8.1f} ms")
+    print(f"compile_workflows:               {row['compile_s'] * 1000:8.1f} ms")
+    print(f"load + compile:                  {(row['load_s'] + row['compile_s']) * 1000:8.1f} ms")
+    print(f"ci_plan (all models, hashing):   {row['plan_s'] * 1000:8.1f} ms")
     print(
-        f"`mlgitops compile --check` (new process, exit {result.returncode}): {cli_s * 1000:8.1f} ms"
+        f"`mlgitops compile --check` (new process, exit {row['cli_exit']}): "
+        f"{row['cli_check_s'] * 1000:8.1f} ms"
     )
-    print(f"heavy modules imported by compile: {heavy.stdout.strip().splitlines()[-1]}")
+    print(f"heavy modules imported by compile: {row['heavy_imports']}")
 
 
 if __name__ == "__main__":
