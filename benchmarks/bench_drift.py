@@ -143,9 +143,7 @@ def build_profile_file(reference: Path, names: list[str], out: Path) -> tuple[Pa
 
 
 def detect(profile_path: Path, current: Path, names: list[str]) -> Any:
-    from mlgitops.commands.drift import CurrentValidation
-    from mlgitops.data.stream import iter_file_batches
-    from mlgitops.drift.detect import detect_drift
+    from mlgitops.commands.drift import compare
     from mlgitops.drift.profile import Profile
     from mlgitops.spec.models import DatasetSpec, DriftSpec
 
@@ -153,15 +151,8 @@ def detect(profile_path: Path, current: Path, names: list[str]) -> Any:
     spec = DatasetSpec.model_validate(
         {"path": current.name, "target": names[0], "columns": dataset_columns(names)}
     )
-    validation = CurrentValidation(spec)
-    report = detect_drift(
-        profile,
-        validation.checked(iter_file_batches(current.name, current.parent)),
-        DriftSpec(),
-        None,
-    )
-    failed = validation.failed_reports()
-    if failed:
+    report, failed = compare(profile, spec, current.name, current.parent, DriftSpec())
+    if report is None:
         raise SystemExit(f"benchmark data failed validation: {failed[0].failures[0].message}")
     return report
 
