@@ -237,3 +237,40 @@ def test_no_current_data_named(project: Path, capsys: pytest.CaptureFixture[str]
     code, data, _ = drift(project, capsys, "churn")
     assert code == 2 and data["error"] == "dataset 'customers' names no current data"
     assert "--current PATH" in data["hint"]
+
+
+def test_detection_frame_holds_the_values_training_sees(tmp_path: Path) -> None:
+    from mlgitops.commands.drift import detection_frame
+    from mlgitops.data.read import read_table
+    from mlgitops.data.validate import coerce_frame
+    from mlgitops.spec.models import DatasetSpec
+
+    path = tmp_path / "current.csv"
+    path.write_text(
+        "id,age,flag,plan\nA,31.5,true,basic\nB,NA,false, \nC,40,,pro\nD,7,1,\n", encoding="utf-8"
+    )
+    dataset = DatasetSpec.model_validate(
+        {
+            "path": "current.csv",
+            "target": "id",
+            "columns": {
+                "id": {"type": "string"},
+                "age": {"type": "number", "nullable": True},
+                "flag": {"type": "boolean", "nullable": True},
+                "plan": {"type": "category", "values": ["basic", "pro"], "nullable": True},
+            },
+        }
+    )
+    frame = read_table(path, "current.csv")
+    mine = detection_frame(frame, dataset, ["age", "flag"], ["plan"])
+    training = coerce_frame(frame, dataset)
+    assert list(mine.columns) == ["age", "flag", "plan"]
+    for name in ("age", "flag"):
+        np.testing.assert_array_equal(
+            mine[name].to_numpy(dtype=float, na_value=np.nan),
+            training[name].to_numpy(dtype=float, na_value=np.nan),
+        )
+    as_lists = [
+        [None if pd.isna(v) else v for v in column] for column in (mine["plan"], training["plan"])
+    ]
+    assert as_lists[0] == as_lists[1] == ["basic", None, "pro", None]

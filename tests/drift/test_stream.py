@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +12,7 @@ import pandas as pd
 import pytest
 
 from mlgitops.data.read import read_table
-from mlgitops.data.stream import iter_batches, iter_file_batches
+from mlgitops.data.stream import iter_batches, iter_file_batches, prefetch
 from mlgitops.errors import EXIT_BAD_INPUT, DataFileError
 
 FrameMaker = Callable[..., pd.DataFrame]
@@ -108,3 +110,40 @@ def test_not_utf8_csv_names_the_line(tmp_path: Path) -> None:
     (tmp_path / "current.csv").write_bytes(b"a,b\n1,x\n2,caf\xe9\n")
     with pytest.raises(DataFileError, match=r"current\.csv:3: not UTF-8"):
         list(iter_batches("current.csv", tmp_path))
+
+
+def test_prefetch_yields_everything_in_order() -> None:
+    assert list(prefetch(iter(range(50)), depth=3)) == list(range(50))
+
+
+def test_prefetch_hands_errors_to_the_consumer() -> None:
+    def items() -> Iterator[int]:
+        yield 1
+        yield 2
+        raise DataFileError("data/x.csv: cannot be parsed as CSV")
+
+    seen: list[int] = []
+    with pytest.raises(DataFileError, match="cannot be parsed"):
+        for item in prefetch(items()):
+            seen.append(item)
+    assert seen == [1, 2]
+
+
+def test_closing_prefetch_stops_the_producer() -> None:
+    produced: list[int] = []
+
+    def endless() -> Iterator[int]:
+        count = 0
+        while True:
+            produced.append(count)
+            yield count
+            count += 1
+
+    stream = prefetch(endless(), depth=2)
+    assert next(stream) == 0
+    stream.close()
+    time.sleep(0.3)
+    settled = len(produced)
+    time.sleep(0.3)
+    assert len(produced) == settled <= 5  # bounded read-ahead, then nothing
+    assert not any(t.name == "mlgitops-prefetch" and t.is_alive() for t in threading.enumerate())
