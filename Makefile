@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest install clean bench golden
+.PHONY: demo test lint typecheck pytest install clean bench bench-env golden
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,17 @@ test: lint typecheck pytest
 golden: $(STAMP)
 	MLGITOPS_UPDATE_GOLDEN=1 $(BIN)/pytest -n 2 --dist loadgroup
 
-bench: $(STAMP)
+EVIDENTLY_VENV := benchmarks/.venv-evidently
+
+# Evidently 0.7 needs pandas < 3, so it gets its own environment.
+$(EVIDENTLY_VENV)/.installed: benchmarks/requirements-evidently.txt
+	$(PYTHON) -m venv $(EVIDENTLY_VENV)
+	$(EVIDENTLY_VENV)/bin/python -m pip install --quiet -r benchmarks/requirements-evidently.txt
+	touch $@
+
+bench-env: $(EVIDENTLY_VENV)/.installed
+
+bench: $(STAMP) bench-env
 	$(BIN)/python benchmarks/run.py
 
 clean:
