@@ -38,7 +38,8 @@ class Binner:
             return None
         # table[c + 1] is the bin of cell c's left boundary; table[0] is below the grid.
         left = low + np.arange(cells, dtype=np.float64) / scale
-        table = np.empty(cells + 2, dtype=np.intp)  # intp: gathers with int32 indices are ~5x slower
+        # intp, not int32: gathers with int32 indices cost about five times more
+        table = np.empty(cells + 2, dtype=np.intp)
         table[0] = 0
         table[1:-1] = np.searchsorted(self.edges, left, side="right")
         table[-1] = self.edges.size
