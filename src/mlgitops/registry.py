@@ -142,7 +142,13 @@ class Registry:
         return json.loads(self.read_artifact(ref, name))
 
     def evidence(self, ref: VersionRef) -> CandidateEvidence:
-        return CandidateEvidence.model_validate(self.read_json(ref, "evidence.json"))
+        """The version's evidence, with `version` set (a candidate's evidence is written before it has one)."""
+        evidence = CandidateEvidence.model_validate(self.read_json(ref, "evidence.json"))
+        return (
+            evidence
+            if evidence.version is not None
+            else evidence.model_copy(update={"version": ref.version})
+        )
 
     def find_by_cache_key(self, model: str, cache_key: str) -> VersionRef | None:
         """The version trained from exactly these inputs, if one is registered."""

@@ -10,25 +10,18 @@ data, and a push that touches no model.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
-from ci.support import BIN, GitRepo, copy_spec, write_workflows
+from ci.act_runner import run_act
+from ci.support import GitRepo, copy_spec, write_workflows
 
 from mlgitops.ci import compile_workflows
-from mlgitops.ci.actions import PINNED_ACTIONS
 from mlgitops.spec import load_project
 
 # slow, and one repository shared in order: keep the three runs on one worker
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("act")]
-
-STAND_INS = Path(__file__).resolve().parents[1] / "act" / "actions"
-ACT_TIMEOUT_SECONDS = 180
 
 
 def _write_data(path: Path, rows: int, seed: int) -> None:
@@ -43,52 +36,6 @@ def _write_data(path: Path, rows: int, seed: int) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _network_closed() -> list[str]:
-    """A prefix running the command in a network namespace without interfaces, where allowed."""
-    for prefix in (["unshare", "-n"], ["unshare", "-rn"]):
-        try:
-            if subprocess.run([*prefix, "true"], capture_output=True, check=False).returncode == 0:
-                return prefix
-        except FileNotFoundError:
-            break
-    return []  # no namespaces here: still offline in effect, as every action is local
-
-
-@dataclass
-class ActRun:
-    exit_code: int
-    records: list[dict[str, Any]] = field(repr=False)
-    artifacts: Path
-
-    def _model(self, record: dict[str, Any]) -> str:
-        matrix = record.get("matrix") or {}
-        return str(matrix.get("model") or record.get("jobID"))
-
-    def step_results(self, step: str) -> dict[str, str]:
-        """Result of `step` per matrix model (or job id)."""
-        return {
-            self._model(r): r["stepResult"]
-            for r in self.records
-            if r.get("step") == step
-            and r.get("stage") == "Main"
-            and "stepResult" in r
-            and len(r.get("stepID", [])) == 1
-        }
-
-    def summaries(self) -> dict[str, str]:
-        return {self._model(r): r["content"] for r in self.records if r.get("command") == "summary"}
-
-    def outputs(self, job: str) -> dict[str, str]:
-        return {
-            r["name"]: r["arg"]
-            for r in self.records
-            if r.get("command") == "set-output" and r.get("jobID") == job
-        }
-
-    def errors(self) -> list[str]:
-        return [r["arg"] for r in self.records if r.get("command") == "error"]
-
-
 @pytest.fixture(scope="module")
 def act_project(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
     root = copy_spec("act", tmp_path_factory.mktemp("act") / "project")
@@ -101,52 +48,6 @@ def act_project(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
     return repo
 
 
-def _act(repo: GitRepo, event: str, payload: dict[str, Any], work: Path) -> ActRun:
-    work.mkdir(parents=True)
-    artifacts = work / "artifacts"
-    event_file = work / "event.json"
-    event_file.write_text(json.dumps(payload), encoding="utf-8")
-    command = [
-        *_network_closed(),
-        str(BIN / "act"),
-        event,
-        "-e",
-        str(event_file),
-        "-W",
-        ".github/workflows/mlgitops-ci.yml",
-        "-P",
-        "ubuntu-latest=-self-hosted",
-        "--no-cache-server",
-        "--json",
-        "--action-cache-path",
-        str(work / "act-cache"),
-        "--env",
-        f"MLGITOPS_ACT_VENV_BIN={BIN}",
-        "--env",
-        f"MLGITOPS_ACT_ARTIFACTS={artifacts}",
-    ]
-    for action in PINNED_ACTIONS:
-        command += ["--local-repository", f"{action.uses}={STAND_INS / action.repo.split('/')[1]}"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "ACT"))}
-    result = subprocess.run(
-        command,
-        cwd=repo.root,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=ACT_TIMEOUT_SECONDS,
-        check=False,
-    )
-    (work / "act.log").write_text(result.stdout + result.stderr, encoding="utf-8")
-    records = []
-    for line in result.stdout.splitlines() + result.stderr.splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return ActRun(result.returncode, records, artifacts)
-
-
 def test_pull_request_runs_the_affected_models_and_a_failing_gate_fails_the_job(
     act_project: GitRepo, tmp_path: Path
 ) -> None:
@@ -155,7 +56,7 @@ def test_pull_request_runs_the_affected_models_and_a_failing_gate_fails_the_job(
     repo.git("checkout", "-q", "-b", "tune")
     repo.replace("pipelines/logistic.yaml", "C: 1.0", "C: 0.5")
     head = repo.commit("tune the shared pipeline")
-    run = _act(
+    run = run_act(
         repo,
         "pull_request",
         {
@@ -194,7 +95,7 @@ def test_push_runs_only_the_changed_model_and_succeeds(
     before = repo.git("rev-parse", "HEAD")
     _write_data(repo.root / "data" / "other.csv", 320, seed=3)
     repo.commit("fresh data for other")
-    run = _act(repo, "push", {"ref": "refs/heads/main", "before": before}, tmp_path / "push")
+    run = run_act(repo, "push", {"ref": "refs/heads/main", "before": before}, tmp_path / "push")
 
     assert run.exit_code == 0, (tmp_path / "push" / "act.log").read_text()[-3000:]
     assert run.step_results("Run the pipeline") == {"other": "success"}
@@ -210,7 +111,7 @@ def test_a_change_affecting_no_model_starts_no_matrix_job(
     before = repo.git("rev-parse", "HEAD")
     repo.write("README.md", "# act demo\n")
     repo.commit("docs")
-    run = _act(repo, "push", {"ref": "refs/heads/main", "before": before}, tmp_path / "docs")
+    run = run_act(repo, "push", {"ref": "refs/heads/main", "before": before}, tmp_path / "docs")
 
     assert run.exit_code == 0
     assert run.outputs("plan")["has_models_1"] == "false"
