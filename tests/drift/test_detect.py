@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlgitops.drift.detect import detect_drift
+from mlgitops.drift.detect import DriftReport, detect_drift
 from mlgitops.drift.profile import Profile, build_profile
 from mlgitops.errors import BadInputError
 from mlgitops.evidence import DriftEvidence
@@ -228,3 +228,18 @@ def test_json_and_evidence(reference_profile: Profile, frame_maker: FrameMaker) 
     assert DriftEvidence.model_validate_json(evidence.model_dump_json()) == evidence
     assert evidence.dataset_drifted and sorted(evidence.drifted_features) == sorted(SHIFTED)
     assert {f.feature for f in evidence.features if f.drifted} == set(SHIFTED)
+
+
+def test_a_saved_report_reads_back_to_the_same_text(
+    reference_profile: Profile, frame_maker: FrameMaker
+) -> None:
+    current = frame_maker(2000, seed=3, shifts=SHIFTED)
+    current["balance"] = np.nan  # a drifted feature with no statistic and infinite severity
+    report = detect_drift(reference_profile, [current], DriftSpec(drift_share=1 / 3), None)
+    report.model, report.version, report.source = "m", 2, "data/current.csv"
+    again = DriftReport.from_dict(json.loads(report.to_json()))
+    assert again.to_markdown() == report.to_markdown()
+    assert again.dataset_drifted is report.dataset_drifted is True
+    assert again.to_evidence() == report.to_evidence()
+    with pytest.raises(ValueError, match="not a drift report"):
+        DriftReport.from_dict({"status": "invalid-data"})

@@ -8,6 +8,8 @@ Features are listed by severity: how far each statistic is past its threshold
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -52,6 +54,24 @@ class FeatureDrift:
             "note": self.note,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FeatureDrift:
+        severity = data["severity"]
+        return cls(
+            feature=data["feature"],
+            kind=data["kind"],
+            method=data["method"],
+            test=data["test"],
+            statistic=data["statistic"],
+            threshold=data["threshold"],
+            drifted=data["drifted"],
+            severity=math.inf if severity is None else severity,  # inf is written as null
+            reference=dict(data["reference"]),
+            current=dict(data["current"]),
+            details={k: v for k, v in data.get("details", {}).items() if v is not None},
+            note=data.get("note"),
+        )
+
 
 @dataclass
 class DriftReport:
@@ -87,7 +107,7 @@ class DriftReport:
             "version": self.version,
             "source": self.source,
             "dataset_drifted": self.dataset_drifted,
-            "drift_share": round(self.drift_share, 6),
+            "drift_share": self.drift_share,
             "drift_share_threshold": self.drift_share_threshold,
             "drifted_features": self.drifted_features,
             "features_checked": len(self.features),
@@ -107,18 +127,43 @@ class DriftReport:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n"
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DriftReport:
+        """A report read back from `to_dict` (e.g. `.mlgitops/drift/MODEL.json`), without histograms.
+
+        Raises ValueError for a run whose current data failed validation: it has no drift report.
+        """
+        if data.get("status") not in ("drift", "no-drift"):
+            raise ValueError(f"not a drift report (status {data.get('status')!r})")
+        prediction = data.get("prediction") or {}
+        return cls(
+            features=[FeatureDrift.from_dict(f) for f in data["features"]],
+            prediction=FeatureDrift.from_dict(prediction) if prediction.get("computed") else None,
+            prediction_note=None if prediction.get("computed") else prediction.get("reason"),
+            drift_share=data["drift_share"],
+            drift_share_threshold=data["drift_share_threshold"],
+            method=data["method"],
+            rows=data["rows"],
+            reference_rows=data["reference_rows"],
+            seconds=data.get("seconds", 0.0),
+            model=data.get("model"),
+            version=data.get("version"),
+            source=data.get("source"),
+            notes=list(data.get("notes", [])),
+        )
+
     def to_evidence(self) -> DriftEvidence:
         from ..evidence import DriftEvidence, DriftFeatureEvidence
 
         return DriftEvidence(
             dataset_drifted=self.dataset_drifted,
-            drift_share=round(self.drift_share, 6),
+            drift_share=self.drift_share,
             drifted_features=self.drifted_features,
             features=[
                 DriftFeatureEvidence(
                     feature=f.feature,
                     method=f.method,
-                    statistic=f.statistic,
+                    statistic=float(f"{f.statistic:.6g}"),  # as in the JSON report
                     threshold=f.threshold,
                     drifted=f.drifted,
                 )
