@@ -234,21 +234,19 @@ class DriftReport:
         )
         table.add_column("feature", no_wrap=True)
         table.add_column("method", no_wrap=True)
-        table.add_column("statistic", justify="right", no_wrap=True)
-        table.add_column("threshold", justify="right", no_wrap=True)
+        table.add_column("statistic\nthreshold", justify="right", no_wrap=True)
         table.add_column("verdict", no_wrap=True)
-        table.add_column("reference")
-        table.add_column("current")
+        # both sides in one column, a line each: readable in an 80-column terminal
+        table.add_column("reference\ncurrent")
         for f in self.features:
             verdict = "[bold red]DRIFT[/]" if f.drifted else "[green]ok[/]"
             table.add_row(
                 f.feature,
                 f.method,
-                format_statistic(f),
-                format_threshold(f),
+                f"{format_statistic(f)}\n{format_threshold(f)}",
                 verdict,
-                summary_text(f.reference, f.kind, short=True),
-                summary_text(f.current, f.kind, short=True),
+                f"{summary_text(f.reference, f.kind, short=True)}\n"
+                f"{summary_text(f.current, f.kind, short=True)}",
             )
         return table
 
