@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 SUFFIXES = (".csv", ".parquet")
 _HEADER_PROBE = 1 << 16  # bytes read to find the header line
-_PANDAS_INDEX = re.compile(r"^__index_level_\d+__$")  # pandas writes its index under this name
+PANDAS_INDEX = re.compile(r"^__index_level_\d+__$")  # pandas writes its index under this name
 _MAX_LISTED = 5
 
 
@@ -37,8 +37,8 @@ def read_table(path: Path, display: str) -> pd.DataFrame:
     stored types. Raises DataFileError for anything that is not a readable,
     non-empty table with distinct column names.
     """
-    suffix = _checked_suffix(path, display)
-    _check_file(path, display)
+    suffix = checked_suffix(path, display)
+    check_file(path, display)
     if suffix == ".csv":
         return _read_csv(path, display)
     return _read_parquet(path, display)
@@ -46,21 +46,21 @@ def read_table(path: Path, display: str) -> pd.DataFrame:
 
 def read_columns(path: Path, display: str) -> list[str]:
     """The column names of a data file without reading its rows (cheap: for `validate`)."""
-    suffix = _checked_suffix(path, display)
-    _check_file(path, display)
+    suffix = checked_suffix(path, display)
+    check_file(path, display)
     if suffix == ".csv":
-        return _csv_header(path, display)
+        return csv_header(path, display)
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         names = list(pq.read_schema(path).names)
     except (pa.ArrowException, OSError) as exc:
-        raise _corrupt_parquet(display, exc) from None
-    return [name for name in names if not _PANDAS_INDEX.match(name)]
+        raise corrupt_parquet(display, exc) from None
+    return [name for name in names if not PANDAS_INDEX.match(name)]
 
 
-def _checked_suffix(path: Path, display: str) -> str:
+def checked_suffix(path: Path, display: str) -> str:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise DataFileError(
@@ -70,7 +70,7 @@ def _checked_suffix(path: Path, display: str) -> str:
     return suffix
 
 
-def _check_file(path: Path, display: str) -> None:
+def check_file(path: Path, display: str) -> None:
     if not path.exists():
         raise DataFileError(
             f"{display}: file not found",
@@ -94,9 +94,9 @@ def _read_csv(path: Path, display: str) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    header = _csv_header(path, display)
+    header = csv_header(path, display)
     if not _has_rows(path):
-        raise _header_only(display)
+        raise header_only(display)
     ragged: list[int | None] = []
 
     def on_ragged(row: Any) -> str:
@@ -117,22 +117,17 @@ def _read_csv(path: Path, display: str) -> pd.DataFrame:
             ),
         )
     except pa.ArrowInvalid as exc:
-        if "UTF8" in str(exc):
-            raise _not_utf8(path, display) from None
-        raise DataFileError(
-            f"{display}: cannot be parsed as CSV: {exc}",
-            hint="check the file's quoting and delimiters",
-        ) from None
+        raise csv_parse_error(path, display, exc) from None
     if ragged:
-        raise _ragged_rows(path, display, len(header), len(ragged))
-    table = _drop_trailing_blank_rows(path, table)
+        raise ragged_rows(path, display, len(header), len(ragged))
+    table = drop_trailing_blank_rows(path, table)
     if table.num_rows == 0:
-        raise _header_only(display)
+        raise header_only(display)
     frame: pd.DataFrame = table.to_pandas()
     return frame
 
 
-def _csv_header(path: Path, display: str) -> list[str]:
+def csv_header(path: Path, display: str) -> list[str]:
     with path.open("rb") as handle:
         head = handle.read(_HEADER_PROBE)
         while b"\n" not in head:  # a header longer than the probe
@@ -187,13 +182,23 @@ def _has_rows(path: Path) -> bool:
     return False
 
 
-def _header_only(display: str) -> DataFileError:
+def header_only(display: str) -> DataFileError:
     return DataFileError(
         f"{display}: has a header line but no data rows", hint="add data rows below the header"
     )
 
 
-def _not_utf8(path: Path, display: str) -> DataFileError:
+def csv_parse_error(path: Path, display: str, exc: Exception) -> DataFileError:
+    """What pyarrow's CSV reader rejected, in the words of the file."""
+    if "UTF8" in str(exc):
+        return not_utf8(path, display)
+    return DataFileError(
+        f"{display}: cannot be parsed as CSV: {exc}",
+        hint="check the file's quoting and delimiters",
+    )
+
+
+def not_utf8(path: Path, display: str) -> DataFileError:
     data = path.read_bytes()  # only on this error path
     try:
         data.decode("utf-8")
@@ -210,7 +215,7 @@ def _not_utf8(path: Path, display: str) -> DataFileError:
     )
 
 
-def _ragged_rows(path: Path, display: str, expected: int, count: int) -> DataFileError:
+def ragged_rows(path: Path, display: str, expected: int, count: int) -> DataFileError:
     # pyarrow does not number rows when it parses in parallel; find the lines again (error path only).
     listed: list[str] = []
     with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -232,7 +237,7 @@ def _ragged_rows(path: Path, display: str, expected: int, count: int) -> DataFil
     )
 
 
-def _drop_trailing_blank_rows(path: Path, table: Any) -> Any:
+def drop_trailing_blank_rows(path: Path, table: Any) -> Any:
     """A file may end in blank lines; they are not rows of missing values."""
     with path.open("rb") as handle:
         size = handle.seek(0, io.SEEK_END)
@@ -255,8 +260,8 @@ def _read_parquet(path: Path, display: str) -> pd.DataFrame:
     try:  # ParquetFile, not read_table: the dataset layer fails on duplicate names
         table = pq.ParquetFile(path).read()
     except (pa.ArrowException, OSError) as exc:
-        raise _corrupt_parquet(display, exc) from None
-    names = [name for name in table.column_names if not _PANDAS_INDEX.match(name)]
+        raise corrupt_parquet(display, exc) from None
+    names = [name for name in table.column_names if not PANDAS_INDEX.match(name)]
     duplicated = sorted(name for name, count in Counter(names).items() if count > 1)
     if duplicated:
         raise DataFileError(
@@ -271,13 +276,13 @@ def _read_parquet(path: Path, display: str) -> pd.DataFrame:
     # Ignoring pandas metadata keeps every stored column a column (an index named
     # 'customer_id' is data); pandas' unnamed index columns are dropped.
     kept = table.select(
-        [i for i, name in enumerate(table.column_names) if not _PANDAS_INDEX.match(name)]
+        [i for i, name in enumerate(table.column_names) if not PANDAS_INDEX.match(name)]
     )
     result: pd.DataFrame = kept.to_pandas(ignore_metadata=True)
     return result
 
 
-def _corrupt_parquet(display: str, exc: BaseException) -> DataFileError:
+def corrupt_parquet(display: str, exc: BaseException) -> DataFileError:
     return DataFileError(
         f"{display}: not a readable Parquet file ({exc})",
         hint="write the file again (for example with pandas DataFrame.to_parquet) or use CSV",

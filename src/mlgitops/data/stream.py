@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import DataFileError
 from .read import (
-    _PANDAS_INDEX,
-    _check_file,
-    _checked_suffix,
-    _corrupt_parquet,
-    _csv_header,
-    _drop_trailing_blank_rows,
-    _not_utf8,
-    _ragged_rows,
+    PANDAS_INDEX,
+    check_file,
+    checked_suffix,
+    corrupt_parquet,
+    csv_header,
+    csv_parse_error,
+    drop_trailing_blank_rows,
+    ragged_rows,
 )
 
 if TYPE_CHECKING:
@@ -93,8 +93,8 @@ def resolve_files(paths_or_glob: str | list[Path], root: Path) -> list[tuple[Pat
     out = []
     for path in paths:
         display = _display(path, root)
-        _checked_suffix(path, display)
-        _check_file(path, display)
+        checked_suffix(path, display)
+        check_file(path, display)
         out.append((path, display))
     return out
 
@@ -167,7 +167,7 @@ def _parquet_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batc
         # pyarrow's default pre-buffering keeps whole column chunks and grows with the file
         # (measured: 1.4 GB resident for 10M x 20); buffered reads keep it bounded, and are faster.
         parquet = pq.ParquetFile(path, pre_buffer=False, buffer_size=_PARQUET_BUFFER)
-        names = [name for name in parquet.schema_arrow.names if not _PANDAS_INDEX.match(name)]
+        names = [name for name in parquet.schema_arrow.names if not PANDAS_INDEX.match(name)]
         offset = 0
         for record_batch in parquet.iter_batches(batch_size=batch_rows, columns=names):
             if record_batch.num_rows == 0:
@@ -176,7 +176,7 @@ def _parquet_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batc
             yield Batch(display, offset, record_batch.to_pandas(ignore_metadata=True))
             offset += record_batch.num_rows
     except (pa.ArrowException, OSError) as exc:
-        raise _corrupt_parquet(display, exc) from None
+        raise corrupt_parquet(display, exc) from None
     if offset == 0:
         raise DataFileError(
             f"{display}: the Parquet file has no rows", hint="write at least one data row"
@@ -190,7 +190,7 @@ def _csv_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batch]:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    header = _csv_header(path, display)
+    header = csv_header(path, display)
     ragged: list[Any] = []
 
     def on_ragged(row: Any) -> str:
@@ -215,7 +215,7 @@ def _csv_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batch]:
         pending: Any = None  # one batch held back: trailing blank lines are dropped from the last
         for record_batch in reader:
             if ragged:
-                raise _ragged_rows(path, display, len(header), len(ragged))
+                raise ragged_rows(path, display, len(header), len(ragged))
             if record_batch.num_rows == 0:
                 continue
             if pending is not None:
@@ -223,16 +223,11 @@ def _csv_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batch]:
                 offset += pending.num_rows
             pending = record_batch
     except pa.ArrowInvalid as exc:
-        if "UTF8" in str(exc):
-            raise _not_utf8(path, display) from None
-        raise DataFileError(
-            f"{display}: cannot be parsed as CSV: {exc}",
-            hint="check the file's quoting and delimiters",
-        ) from None
+        raise csv_parse_error(path, display, exc) from None
     if ragged:
-        raise _ragged_rows(path, display, len(header), len(ragged))
+        raise ragged_rows(path, display, len(header), len(ragged))
     if pending is not None:
-        pending = _drop_trailing_blank_rows(path, pending)
+        pending = drop_trailing_blank_rows(path, pending)
     if pending is None or (offset == 0 and pending.num_rows == 0):
         raise DataFileError(
             f"{display}: has a header line but no data rows", hint="add data rows below the header"
