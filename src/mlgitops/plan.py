@@ -93,6 +93,7 @@ def plan_model(
     file_digests: dict[str, str],
     *,
     production_sha256: str | None = None,
+    drift_sha256: str | None = None,
     today: str = "",
     versions: dict[str, str] | None = None,
 ) -> ModelPlan:
@@ -121,7 +122,7 @@ def plan_model(
     gates = {k: v.model_dump() for k, v in model.gates.items()}
     test_key = digest("test", train_key, gates, production_sha256)
     convert_key = digest("convert", train_key, model.onnx.model_dump())
-    policy_key = digest("policy", test_key, convert_key, policy_digests, today)
+    policy_key = digest("policy", test_key, convert_key, policy_digests, today, drift_sha256)
     register_key = digest("register", policy_key)
     stages = (
         StagePlan("validate-data", validate_key),

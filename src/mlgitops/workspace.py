@@ -33,3 +33,8 @@ def load_candidate_evidence(root: Path, model: str) -> CandidateEvidence | None:
     if not path.is_file():
         return None
     return CandidateEvidence.model_validate(json.loads(path.read_text(encoding="utf-8")))
+
+
+def drift_report_path(root: Path, model: str) -> Path:
+    """Where `mlgitops drift` leaves its last report for the model (read by run, status, promote)."""
+    return workspace(root) / "drift" / f"{model}.json"

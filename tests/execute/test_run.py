@@ -224,3 +224,31 @@ def test_expired_waiver_fails(tmp_path: Path) -> None:
     assert code == 1
     assert data["models"][0]["failed_stage"] == "policy"
     assert Registry(root).versions("iris-species") == []
+
+
+def test_retraining_after_drift_records_the_drift_as_evidence(tmp_path: Path) -> None:
+    import pandas as pd
+
+    root = copy_demo(tmp_path / "demo")
+    shutil.copytree(REPO_ROOT / "models", root / "models")
+    current = pd.read_csv(root / "data/churn_current.csv")
+    current["monthly_charges"] = (current["monthly_charges"] * 1.6).round(2)
+    current["tenure_months"] = current["tenure_months"] + 24
+    current["total_charges"] = (current["total_charges"] * 2.5).round(2)
+    current.to_csv(root / "data/shifted.csv", index=False)
+    code, drift = run_cli(root, "drift", "churn-classifier", "--current", "data/shifted.csv")
+    assert code == 1 and drift["status"] == "drift"
+    drifted = (
+        set(drift["drifted_features"])
+        if "drifted_features" in drift
+        else {f["feature"] for f in drift["features"] if f["drifted"]}
+    )
+    assert {"monthly_charges", "tenure_months", "total_charges"} <= drifted
+
+    code, data = run_cli(root, "run", "churn-classifier", "--no-register")
+    assert code == 0, data
+    evidence = json.loads(
+        (root / ".mlgitops/candidates/churn-classifier/evidence.json").read_text()
+    )
+    assert evidence["drift"]["dataset_drifted"] is True
+    assert set(evidence["drift"]["drifted_features"]) == drifted

@@ -9,6 +9,7 @@ from .emit import Value
 from .workflow import Step
 
 CANDIDATES_DIR = f"{WORKSPACE_DIR}/candidates"
+DRIFT_REPORTS_DIR = f"{WORKSPACE_DIR}/drift"
 STAGE_CACHE_DIR = f"{WORKSPACE_DIR}/cache"
 # Files whose change should refresh pip's cache; mlops.yaml always exists, so the list never matches nothing.
 PIP_CACHE_FILES = "pyproject.toml\nrequirements*.txt\nmlops.yaml\n"
@@ -97,4 +98,22 @@ def download_candidate(model: str) -> Step:
             "name": f"candidate-{model}",
             "path": f"{CANDIDATES_DIR}/{model}/",
         },
+    )
+
+
+def upload_drift_report(model: str) -> Step:
+    """The drift job's report, so retraining records it as evidence and the pull request shows it."""
+    return upload_artifact(
+        "Upload the drift report",
+        f"drift-{model}",
+        f"{DRIFT_REPORTS_DIR}/",
+        if_="steps.drift.outputs.drifted == 'true'",
+    )
+
+
+def download_drift_report(model: str) -> Step:
+    return Step(
+        "Download the drift report",
+        uses=DOWNLOAD_ARTIFACT,
+        with_={"name": f"drift-{model}", "path": f"{DRIFT_REPORTS_DIR}/"},
     )

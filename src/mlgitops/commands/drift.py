@@ -296,11 +296,11 @@ def detection_frame(
 
 def _drift_outcome(ctx: Context, report: DriftReport, plots: list[Path]) -> Outcome:
     from .. import atomic
-    from ..workspace import workspace
+    from ..workspace import drift_report_path
 
     data = report.to_dict()
     data["plots"] = [_show(p, ctx.root) for p in plots]
-    atomic.write_text(workspace(ctx.root) / "drift" / f"{report.model}.json", report.to_json())
+    atomic.write_text(drift_report_path(ctx.root, str(report.model)), report.to_json())
     drifted = report.dataset_drifted
     annotations = []
     if drifted:
@@ -330,7 +330,7 @@ def _invalid_data(
     import json
 
     from .. import atomic
-    from ..workspace import workspace
+    from ..workspace import drift_report_path
 
     headline = f"{model} v{version} vs {source}: the current data failed validation; drift was not computed"
     data = {
@@ -341,9 +341,7 @@ def _invalid_data(
         "dataset_drifted": False,
         "data_validation": [_validation_dict(report) for report in failures],
     }
-    atomic.write_text(
-        workspace(ctx.root) / "drift" / f"{model}.json", json.dumps(data, indent=2) + "\n"
-    )
+    atomic.write_text(drift_report_path(ctx.root, model), json.dumps(data, indent=2) + "\n")
     markdown = "\n".join([f"### Drift: {model} v{version} vs {source}", "", f"**{headline}.**", ""])
     markdown += "\n".join(report.to_markdown() for report in failures)
     annotations = [note for report in failures for note in report.to_annotations()]

@@ -13,7 +13,7 @@ from rich.table import Table
 from ..errors import EXIT_OK, MlgitopsError
 from ..registry import Registry
 from ..spec import load_project
-from ..workspace import candidate_dir, workspace
+from ..workspace import candidate_dir, drift_report_path
 from . import Context, Outcome
 
 
@@ -76,7 +76,7 @@ def _model_status(root: Path, registry: Registry, name: str, branches: set[str])
             )
             or "none declared"
         )
-    drift_report = _read_json(workspace(root) / "drift" / f"{name}.json")
+    drift_report = _read_json(drift_report_path(root, name))
     drift = (
         "not checked here"
         if drift_report is None

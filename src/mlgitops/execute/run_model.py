@@ -20,6 +20,7 @@ from .. import atomic
 from ..evidence import (
     CandidateEvidence,
     DataEvidence,
+    DriftEvidence,
     GateResult,
     LineageEvidence,
     OnnxEvidence,
@@ -29,7 +30,7 @@ from ..plan import ModelPlan
 from ..progress import NullReporter, Reporter
 from ..registry import Registry
 from ..spec import Project
-from ..workspace import candidate_dir
+from ..workspace import candidate_dir, drift_report_path
 from .cache import StageCache
 from .card import render_card
 from .results import ModelRunResult, StageResult
@@ -125,7 +126,9 @@ def _run_stages(
         else:
             _convert(plan, model.onnx, cache, art, timer, fitted)
         result.onnx = art.onnx.model_dump(mode="json") if art.onnx else None
-        evidence = _evidence(project, plan, art, gates, options)
+        evidence = _evidence(
+            project, plan, art, gates, options, production_ref.version if production_ref else None
+        )
         policy_json, policy_problems = _policy(
             project, plan, cache, evidence, production, options, timer, result
         )
@@ -345,7 +348,12 @@ def _convert(
 
 
 def _evidence(
-    project: Project, plan: ModelPlan, art: _Artifacts, gates: list[GateResult], options: RunOptions
+    project: Project,
+    plan: ModelPlan,
+    art: _Artifacts,
+    gates: list[GateResult],
+    options: RunOptions,
+    production_version: int | None,
 ) -> CandidateEvidence:
     from ..plan import library_versions
 
@@ -362,11 +370,12 @@ def _evidence(
         spec_sha256=plan.spec_sha256,
         pipeline_sha256=plan.pipeline_sha256,
         git_commit=options.git_commit,
-        params=dict(project.pipelines[plan.model].estimator.params),
+        params=dict(art.training.params),
         library_versions=library_versions(),
         cache_key=plan.cache_key,
     )
     return CandidateEvidence(
+        drift=_drift_evidence(project.root, plan.model, production_version),
         model=plan.model,
         task=model.task,
         features=art.features,
@@ -377,6 +386,26 @@ def _evidence(
         onnx=art.onnx,
         lineage=lineage,
     )
+
+
+def _drift_evidence(root: Path, model: str, production_version: int | None) -> DriftEvidence | None:
+    """The last drift report of the model, when it measured drift from the current production version.
+
+    In the drift workflow the retrain job receives the drift job's report, so the
+    candidate's evidence (and the policies that read it) say why it was retrained.
+    """
+    path = drift_report_path(root, model)
+    if not path.is_file():
+        return None
+    from ..drift.report import DriftReport
+
+    try:
+        report = DriftReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # a stale or foreign file: the candidate simply carries no drift evidence
+    if report.version is None or report.version != production_version:
+        return None
+    return report.to_evidence()
 
 
 def _policy(

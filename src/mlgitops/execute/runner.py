@@ -11,7 +11,7 @@ from ..plan import ModelPlan, library_versions, plan_model
 from ..progress import NullReporter, Reporter
 from ..registry import Registry
 from ..spec import Project
-from ..workspace import cache_dir
+from ..workspace import cache_dir, drift_report_path
 from .cache import StageCache
 from .results import ModelRunResult
 from .run_model import RunOptions, run_model
@@ -43,12 +43,14 @@ def plan_models(
         if dataset.path not in data_digests:
             data_digests[dataset.path] = atomic.sha256_file(project.path(dataset.path))
         pointer = registry.production(name)
+        drift_report = drift_report_path(project.root, name)
         plans.append(
             plan_model(
                 project,
                 name,
                 data_digests,
                 production_sha256=pointer.sha256 if pointer else None,
+                drift_sha256=atomic.sha256_file(drift_report) if drift_report.is_file() else None,
                 today=today.isoformat(),
                 versions=versions,
             )

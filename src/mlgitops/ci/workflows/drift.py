@@ -13,7 +13,13 @@ from __future__ import annotations
 from ...spec import Spec
 from ..emit import Value
 from ..matrix import MatrixGroup, drift_groups, drift_models, job_outputs, labels
-from ..steps import download_candidate, setup, upload_candidate
+from ..steps import (
+    download_candidate,
+    download_drift_report,
+    setup,
+    upload_candidate,
+    upload_drift_report,
+)
 from ..workflow import Job, Step, Workflow, permission
 
 FILE = "mlgitops-drift.yml"
@@ -141,6 +147,7 @@ def _per_model(spec: Spec) -> Workflow:
                 env={**MODEL_ENV, "ON_DRIFT": "${{ inputs.on-drift }}"},
                 run=_DRIFT_SCRIPT,
             ),
+            upload_drift_report("${{ inputs.model }}"),
         ),
     )
     retrain = Job(
@@ -153,6 +160,7 @@ def _per_model(spec: Spec) -> Workflow:
         permissions=READ_CONTENTS,
         steps=(
             *setup(spec.ci),
+            download_drift_report("${{ inputs.model }}"),
             Step(
                 "Retrain, test, convert and check policies",
                 env=MODEL_ENV,
@@ -171,6 +179,7 @@ def _per_model(spec: Spec) -> Workflow:
         steps=(
             *setup(spec.ci, push=True),  # the only job that keeps credentials: it pushes the branch
             download_candidate("${{ inputs.model }}"),
+            download_drift_report("${{ inputs.model }}"),
             Step(
                 "Check the candidate against the policies",
                 env=MODEL_ENV,
