@@ -1,0 +1,105 @@
+"""`mlgitops promote MODEL`: commit the candidate on a branch, open or update its pull request.
+
+The candidate is the one `mlgitops run` left in `.mlgitops/candidates/MODEL/`
+(checked again by `mlgitops policy`). It is registered as the next version on
+branch `mlgitops/promote/MODEL`, with `production.yaml` pointing at it, and
+that branch is pushed to `origin`; then the model's one pull request is opened
+or updated, and the candidate's checks are recorded on its head commit.
+
+GitHub settings come from the environment: GITHUB_REPOSITORY (or a github.com
+`origin`), GITHUB_API_URL (default https://api.github.com) and a token in
+MLGITOPS_GITHUB_TOKEN (a GitHub App's, so the pull request starts workflows)
+or GITHUB_TOKEN. `--dry-run` shows the body and the plan; it pushes nothing
+and calls no API. Exit status: 0 ok, 1 the candidate failed a check, 2 bad
+input, 3 git or GitHub failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+
+from ..errors import EXIT_OK
+from . import Context, Outcome
+
+if TYPE_CHECKING:
+    from ..promote import PromotionResult
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "promote",
+        parents=[common],
+        help="commit the candidate on a branch, open or update its pull request",
+    )
+    parser.add_argument("model", metavar="MODEL", help="the model whose candidate to promote")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the pull request body and what would happen; push nothing, call no API",
+    )
+    parser.set_defaults(handler=lambda args, ctx: run(ctx, args.model, dry_run=args.dry_run))
+
+
+def run(ctx: Context, model: str, *, dry_run: bool = False) -> Outcome:
+    from ..promote import promote
+
+    result = promote(ctx.root, model, ctx.environ, dry_run=dry_run)
+    data: dict[str, Any] = {
+        "ok": True,
+        "model": result.model,
+        "action": result.action,
+        "version": result.version,
+        "registered": result.registered,
+        "production_version": result.production_version,
+        "branch": result.branch,
+        "base_branch": result.base_branch,
+        "pull_request": None
+        if result.pull_number is None
+        else {"number": result.pull_number, "url": result.pull_url},
+        "head": result.head,
+        "pushed": result.pushed,
+        "statuses": [vars(check) for check in result.statuses],
+        "title": result.title,
+    }
+    if dry_run:
+        data["body"] = result.body
+    lines = _lines(result)
+    renderables: list[Any] = [Text("\n".join(lines), no_wrap=True)]
+    if dry_run and not ctx.json_output:
+        renderables.insert(0, Text(result.body.rstrip("\n") + "\n", no_wrap=True))
+    outputs = {"action": result.action, "version": str(result.version)}
+    if result.pull_number is not None:
+        outputs["pull-request-number"] = str(result.pull_number)
+        outputs["pull-request-url"] = result.pull_url or ""
+    summary = "\n".join(["## mlgitops promote", "", *(f"- {line}" for line in lines)]) + "\n"
+    return Outcome(EXIT_OK, data, renderables, summary_markdown=summary, outputs=outputs)
+
+
+def _lines(result: PromotionResult) -> list[str]:
+    model, version = result.model, result.version
+    where = "registered now" if result.registered == "new" else "already registered"
+    if result.action == "already in production":
+        return [f"{model} version {version} is already in production; nothing to promote"]
+    if result.action == "dry run":
+        production = (
+            f"replacing version {result.production_version}"
+            if result.production_version is not None
+            else "its first production version"
+        )
+        return [
+            f"would commit models/{model}/versions/{version}/ ({where}) and "
+            f"models/{model}/production.yaml ({production}) on {result.branch}, "
+            f"based on {result.base_branch}",
+            f"would push {result.branch} to origin and open or update its pull request",
+            "would record the statuses "
+            + ", ".join(f"{c.context} ({c.description})" for c in result.statuses),
+        ]
+    push = "pushed" if result.pushed else "unchanged, not pushed"
+    return [
+        f"{result.action} pull request #{result.pull_number}: {result.pull_url}",
+        f"{model} version {version} ({where}) on {result.branch} ({push}, head {str(result.head)[:12]})",
+        f"recorded {len(result.statuses)} statuses on the head commit",
+    ]

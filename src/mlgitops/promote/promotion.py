@@ -1,0 +1,304 @@
+"""Promote a passing candidate: registry change on `mlgitops/promote/<model>`, one pull request.
+
+1. check the candidate (`candidate.py`); a failing one stops here, before git or GitHub;
+2. export `models/<model>/` of the default branch to a scratch directory, register the
+   candidate there as the next version (or reuse the version with the same cache key),
+   and point `production.yaml` at it;
+3. commit that on top of the default branch and push it to the promotion branch
+   (force-with-lease: re-runs replace the branch);
+4. open the pull request, or update the open one (never a second), with labels and
+   reviewers from the spec's `promotion` section;
+5. record the candidate's checks as commit statuses on the pull request's head, since
+   pull requests opened with the default GITHUB_TOKEN start no workflows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import ValidationError
+
+from .. import yamlio
+from ..drift.report import DriftReport
+from ..errors import BadInputError
+from ..evidence import CandidateEvidence
+from ..github import GitHubClient, GitHubError, GitHubSettings, PullRequest
+from ..registry import PRODUCTION, REGISTRY_DIR, ProductionPointer, Registry
+from ..spec import load_project
+from ..workspace import workspace
+from .body import BodyInputs, reason, render_body, title
+from .candidate import Candidate, load_candidate
+from .git import REMOTE, Git
+
+BRANCH_PREFIX = "mlgitops/promote/"
+Action = Literal["created", "updated", "already in production", "dry run"]
+
+
+@dataclass(frozen=True)
+class StatusCheck:
+    context: str
+    state: Literal["success", "failure"]
+    description: str
+
+
+@dataclass
+class PromotionResult:
+    model: str
+    version: int
+    registered: Literal["new", "existing"]
+    branch: str
+    base_branch: str
+    action: Action
+    title: str
+    body: str
+    production_version: int | None
+    pull_number: int | None = None
+    pull_url: str | None = None
+    head: str | None = None  # the promotion branch's commit
+    pushed: bool = False
+    statuses: list[StatusCheck] = field(default_factory=list)
+
+
+def branch_name(model: str) -> str:
+    return BRANCH_PREFIX + model
+
+
+def promote(
+    root: Path,
+    model: str,
+    environ: Mapping[str, str],
+    *,
+    dry_run: bool = False,
+    now: dt.datetime | None = None,
+    client: GitHubClient | None = None,
+) -> PromotionResult:
+    project = load_project(root, check_estimators=False)
+    spec = project.model(model)  # an unknown name is bad input, with a "did you mean"
+    candidate = load_candidate(root, model, spec)  # a failing candidate stops here
+    drift = load_drift_report(root, model)
+    git = Git(root, environ)
+    git.ensure_repository()
+    branch = branch_name(model)
+    base_branch = project.spec.ci.default_branch
+    if dry_run:
+        # no network at all: the last fetched state of the remote, else the local branch
+        base = git.local_commit(f"refs/remotes/{REMOTE}/{base_branch}", base_branch, "HEAD")
+        if base is None:
+            raise BadInputError(
+                f"the repository has no branch {base_branch} to promote on",
+                hint="commit something first, or set ci.default_branch in mlops.yaml",
+            )
+        existing = git.local_commit(f"refs/remotes/{REMOTE}/{branch}")
+    else:
+        if client is None:  # settings first: a missing token fails before anything is pushed
+            client = GitHubClient(
+                GitHubSettings.from_environ(environ, repository=_repository(environ, git))
+            )
+        base = git.fetch(base_branch)
+        existing = git.remote_head(branch)
+        if existing is not None:
+            git.fetch(branch)
+    with tempfile.TemporaryDirectory(prefix="mlgitops-promote-") as scratch:
+        work = Path(scratch)
+        model_path = f"{REGISTRY_DIR}/{model}"
+        git.export(base, model_path, work)
+        registry = Registry(work)
+        before = registry.production(model)
+        production = (
+            registry.evidence(registry.ref(model, before.version)) if before is not None else None
+        )
+        found = registry.find_by_cache_key(model, candidate.cache_key)
+        ref = found or registry.register(model, candidate.artifacts)
+        inputs = BodyInputs(
+            model=model,
+            version=ref.version,
+            registered="existing" if found else "new",
+            evidence=candidate.evidence,
+            production=production,
+            production_version=before.version if before else None,
+            policy=candidate.policy,
+            drift=drift,
+            card=(ref.path / "card.md").read_text(encoding="utf-8")
+            if (ref.path / "card.md").is_file()
+            else "",
+        )
+        result = PromotionResult(
+            model=model,
+            version=ref.version,
+            registered=inputs.registered,
+            branch=branch,
+            base_branch=base_branch,
+            action="dry run" if dry_run else "created",
+            title=title(inputs),
+            body=render_body(inputs),
+            production_version=inputs.production_version,
+            statuses=status_checks(model, candidate),
+        )
+        if before is not None and before.version == ref.version:
+            result.action = "already in production"
+            return result
+        if dry_run:
+            return result
+        assert client is not None
+        _publish(git, client, registry, work, base, existing, inputs, result, now)
+        spec_promotion = spec.promotion
+        assert result.pull_number is not None
+        if spec_promotion.labels:
+            client.add_labels(result.pull_number, list(spec_promotion.labels))
+        if spec_promotion.reviewers:
+            client.request_reviewers(result.pull_number, list(spec_promotion.reviewers))
+        assert result.head is not None
+        target_url = _run_url(environ)
+        for check in result.statuses:
+            client.create_status(
+                result.head,
+                state=check.state,
+                context=check.context,
+                description=check.description,
+                target_url=target_url,
+            )
+    return result
+
+
+def _publish(
+    git: Git,
+    client: GitHubClient,
+    registry: Registry,
+    work: Path,
+    base: str,
+    existing: str | None,
+    inputs: BodyInputs,
+    result: PromotionResult,
+    now: dt.datetime | None,
+) -> None:
+    """Commit and push the branch, then open or update the pull request."""
+    model, version = inputs.model, inputs.version
+    promoted_at = _previous_promotion_time(git, existing, model, registry, version) or now
+    pull = client.find_open_pull(result.branch)
+
+    def commit_and_push(number: int | None, lease: str | None) -> str:
+        registry.set_production(
+            model, version, pull_request=number, reason=reason(inputs), now=promoted_at
+        )
+        commit = git.commit_directory(base, work, f"{REGISTRY_DIR}/{model}", _message(inputs))
+        if lease is not None:
+            previous = git.commit_info(lease)
+            if (previous.tree, previous.parent) == (commit.tree, commit.parent):
+                return lease  # the branch already holds exactly this change
+        git.push(commit.sha, result.branch, lease)
+        result.pushed = True
+        return commit.sha
+
+    result.head = commit_and_push(pull.number if pull else None, existing)
+    if pull is None:
+        pull = _open_pull(client, result)
+        # the number exists only now: record it in production.yaml with a second commit
+        result.head = commit_and_push(pull.number, result.head)
+    else:
+        pull = client.update_pull(pull.number, title=result.title, body=result.body)
+        result.action = "updated"
+    result.pull_number, result.pull_url = pull.number, pull.html_url
+
+
+def _open_pull(client: GitHubClient, result: PromotionResult) -> PullRequest:
+    try:
+        return client.create_pull(
+            title=result.title, head=result.branch, base=result.base_branch, body=result.body
+        )
+    except GitHubError as exc:
+        # another run opened it between our lookup and now: update that one instead
+        pull = client.find_open_pull(result.branch) if exc.status == 422 else None
+        if pull is None:
+            raise
+        result.action = "updated"
+        return client.update_pull(pull.number, title=result.title, body=result.body)
+
+
+def _previous_promotion_time(
+    git: Git, existing: str | None, model: str, registry: Registry, version: int
+) -> dt.datetime | None:
+    """Keep `promoted_at` when the branch already promotes the same model file, so re-runs are no-ops."""
+    if existing is None:
+        return None
+    raw = git.show(existing, f"{REGISTRY_DIR}/{model}/{PRODUCTION}")
+    if raw is None:
+        return None
+    try:
+        doc = yamlio.parse_text(raw.decode("utf-8"), PRODUCTION)
+        pointer = ProductionPointer.model_validate(doc.data)
+    except (yamlio.YamlLoadError, ValidationError, UnicodeDecodeError):
+        return None
+    digests = registry.manifest(registry.ref(model, version))
+    if pointer.version != version or pointer.sha256 != digests.get("model.onnx"):
+        return None
+    return dt.datetime.fromisoformat(pointer.promoted_at)
+
+
+def _message(inputs: BodyInputs) -> str:
+    return (
+        f"{title(inputs)}\n\n{reason(inputs)}\n\n"
+        f"Candidate cache key: {inputs.evidence.lineage.cache_key}\n"
+    )
+
+
+def status_checks(model: str, candidate: Candidate) -> list[StatusCheck]:
+    """What the promote job records on the head commit: gates, ONNX parity and policy."""
+    evidence = candidate.evidence
+    return [
+        StatusCheck(f"mlgitops/{model}/gates", "success", _gates_summary(evidence)),
+        StatusCheck(
+            f"mlgitops/{model}/onnx",
+            "success" if evidence.onnx.passed else "failure",
+            f"parity max |diff| {evidence.onnx.max_abs_diff:.1e} on "
+            f"{evidence.onnx.rows_checked:,} rows",
+        ),
+        StatusCheck(
+            f"mlgitops/{model}/policy",
+            "success" if candidate.policy is None or candidate.policy.passed else "failure",
+            candidate.policy.headline() if candidate.policy else "no policy files",
+        ),
+    ]
+
+
+def _gates_summary(evidence: CandidateEvidence) -> str:
+    if not evidence.gates:
+        return "no gates"
+    counts: dict[str, int] = {}
+    for gate in evidence.gates:
+        counts[gate.status] = counts.get(gate.status, 0) + 1
+    return "gates: " + ", ".join(f"{n} {status}" for status, n in counts.items())
+
+
+def load_drift_report(root: Path, model: str) -> DriftReport | None:
+    """The last drift report `mlgitops drift` saved for the model, if it judged drift at all."""
+    path = workspace(root) / "drift" / f"{model}.json"
+    try:
+        return DriftReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no report, or one for data that failed validation
+
+
+_GITHUB_REMOTE = re.compile(r"github\.com[:/]+(?P<owner>[\w.-]+)/(?P<name>[\w.-]+?)(?:\.git)?/?$")
+
+
+def _repository(environ: Mapping[str, str], git: Git) -> str | None:
+    """GITHUB_REPOSITORY, or owner/name read from a github.com `origin` (on a laptop)."""
+    if environ.get("GITHUB_REPOSITORY"):
+        return environ["GITHUB_REPOSITORY"]
+    match = _GITHUB_REMOTE.search(git.remote_url() or "")
+    return f"{match['owner']}/{match['name']}" if match else None
+
+
+def _run_url(environ: Mapping[str, str]) -> str | None:
+    parts = [environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")]
+    if not all(parts):
+        return None
+    server, repository, run_id = parts
+    return f"{server}/{repository}/actions/runs/{run_id}"

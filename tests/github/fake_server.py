@@ -1,0 +1,615 @@
+"""A local stand-in for api.github.com that checks every call against GitHub's own API description.
+
+`FakeGitHub` is a real HTTP server on 127.0.0.1 (werkzeug, in a thread). Each
+request is validated with openapi-core against `openapi/api.github.com.subset.json`
+(GitHub's official description, see openapi/LICENSE) as if it were sent to
+https://api.github.com, with unknown request body fields forbidden; each response
+is built from the schemas (not GitHub's examples) and validated too. Anything
+that fails validation is recorded in `errors`, and the fixtures fail the test.
+
+The fake keeps state: pull requests, issues, labels, reviewers, comments and
+commit statuses. A pull request's head commit is read from a real bare git
+repository (`heads`), so a pushed branch is what the API reports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from openapi_core import Config, OpenAPI
+from openapi_core.datatypes import RequestParameters
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+DESCRIPTION = Path(__file__).parent / "openapi" / "api.github.com.subset.json"
+HOST_URL = "https://api.github.com"  # what the description's server says
+MISSING: Any = object()
+NOW = "2026-11-02T06:00:00Z"
+
+
+# --- the API description ---------------------------------------------------------------
+
+
+@cache
+def description() -> dict[str, Any]:
+    """The description, with the fixes NOTES.md lists for validating it with openapi-core."""
+    data = json.loads(DESCRIPTION.read_text(encoding="utf-8"))
+    _add_null_to_nullable_enums(data)
+    contents = data["paths"]["/repos/{owner}/{repo}/contents/{path}"]["get"]["responses"]["200"]
+    # its `array` branch is not an object: with the discriminator every directory listing fails
+    contents["content"]["application/json"]["schema"].pop("discriminator", None)
+    return data
+
+
+def _add_null_to_nullable_enums(node: Any) -> None:
+    if isinstance(node, dict):
+        enum = node.get("enum")
+        if node.get("nullable") and isinstance(enum, list) and None not in enum:
+            enum.append(None)
+        for value in node.values():
+            _add_null_to_nullable_enums(value)
+    elif isinstance(node, list):
+        for value in node:
+            _add_null_to_nullable_enums(value)
+
+
+@cache
+def openapi(*, strict: bool) -> OpenAPI:
+    """strict (for requests): body fields the description does not name are errors.
+
+    Responses are checked without it: under "forbid" every part of an `allOf`
+    rejects the other parts' fields, and GitHub's issue responses use `allOf`.
+    """
+    config = Config(
+        additional_properties_default_policy="forbid" if strict else "allow",
+        extra_media_type_deserializers={"application/vnd.github.object": json.loads},
+    )
+    return OpenAPI.from_dict(description(), config=config)
+
+
+def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        node: Any = description()
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        schema = node
+    return schema
+
+
+def instance(schema: dict[str, Any], overlay: Any = MISSING) -> Any:
+    """A value valid for `schema`: the overlay's values where given, the least the schema needs elsewhere."""
+    schema = _resolve(schema)
+    if "allOf" in schema:
+        merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
+        for part in schema["allOf"]:
+            part = _resolve(part)
+            merged["properties"].update(part.get("properties", {}))
+            merged["required"] += part.get("required", [])
+        return instance(merged, overlay)
+    for key in ("oneOf", "anyOf"):
+        if key in schema:
+            branches = [_resolve(b) for b in schema[key]]
+            if isinstance(overlay, dict):
+                branches = [b for b in branches if b.get("type", "object") == "object"] or branches
+            elif overlay is not MISSING and not isinstance(overlay, list):
+                branches = [b for b in branches if b.get("type") not in ("object", "array")] or (
+                    branches
+                )
+            return instance(branches[0], overlay)
+    if overlay is None or (overlay is not MISSING and not isinstance(overlay, dict | list)):
+        return overlay
+    if overlay is MISSING and schema.get("nullable"):
+        return None
+    kind = schema.get("type", "object" if "properties" in schema else None)
+    if kind == "object":
+        given = overlay if isinstance(overlay, dict) else {}
+        properties = schema.get("properties", {})
+        out = {}
+        for name in [*schema.get("required", []), *given]:
+            if name in out:
+                continue
+            sub = properties.get(name)
+            out[name] = given[name] if sub is None else instance(sub, given.get(name, MISSING))
+        return out
+    if kind == "array":
+        return [instance(schema.get("items", {}), item) for item in overlay or []]
+    if "enum" in schema:
+        return schema["enum"][0]
+    if kind == "string":
+        return {
+            "date-time": NOW,
+            "uri": f"{HOST_URL}/fake",
+            "email": "octocat@example.com",
+        }.get(schema.get("format", ""), "x")
+    if kind == "integer":
+        return 1
+    if kind == "number":
+        return 1.0
+    if kind == "boolean":
+        return False
+    return None
+
+
+def component(name: str, overlay: Any = MISSING) -> Any:
+    return instance({"$ref": f"#/components/schemas/{name}"}, overlay)
+
+
+# --- requests and responses as openapi-core reads them ----------------------------------
+
+
+@dataclass
+class _OpenAPIRequest:
+    path: str
+    path_pattern: str
+    method: str
+    parameters: RequestParameters
+    body: bytes | None
+    content_type: str
+    host_url: str = HOST_URL
+
+
+@dataclass
+class _OpenAPIResponse:
+    status_code: int
+    data: bytes
+    headers: Headers
+    content_type: str = "application/json"
+
+
+# --- the fake --------------------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    authorization: str | None
+
+
+@dataclass
+class Failure:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, errors: list[dict[str, Any]] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.payload: dict[str, Any] = {
+            "message": message,
+            "documentation_url": "https://docs.github.com/rest",
+        }
+        if errors:
+            self.payload["errors"] = errors
+
+
+Handler = Callable[[Request, dict[str, str]], tuple[int, Any]]
+_SEGMENT = {"ref", "path", "sha", "commit_sha"}  # x-multi-segment: may hold slashes
+
+
+class FakeGitHub:
+    """GitHub for one repository, `owner/name`, whose branches live in a bare repository."""
+
+    def __init__(
+        self,
+        *,
+        owner: str = "acme",
+        name: str = "models",
+        token: str = "ghs_fakeTokenValue0123456789",
+        default_branch: str = "main",
+        heads: Callable[[str], str | None] | None = None,
+    ) -> None:
+        self.owner, self.name, self.token = owner, name, token
+        self.default_branch = default_branch
+        self.heads = heads or (lambda branch: None)  # branch -> head sha
+        self.calls: list[Call] = []
+        self.errors: list[str] = []
+        self.failures: list[Failure] = []
+        self.pulls: dict[int, dict[str, Any]] = {}
+        self.issues: dict[int, dict[str, Any]] = {}  # issues that are not pull requests
+        self.labels: dict[int, list[str]] = {}
+        self.reviewers: dict[int, list[str]] = {}
+        self.comments: dict[int, list[str]] = {}
+        self.statuses: list[dict[str, Any]] = []
+        self._next_number = 1
+        self._lock = threading.Lock()
+        self._routes: list[tuple[str, re.Pattern[str], str, Handler]] = []
+        self._route("GET", "/repos/{owner}/{repo}", self._get_repo)
+        self._route("GET", "/repos/{owner}/{repo}/pulls", self._list_pulls)
+        self._route("POST", "/repos/{owner}/{repo}/pulls", self._create_pull)
+        self._route("PATCH", "/repos/{owner}/{repo}/pulls/{pull_number}", self._update_pull)
+        self._route(
+            "POST",
+            "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+            self._request_reviewers,
+        )
+        self._route("GET", "/repos/{owner}/{repo}/issues", self._list_issues)
+        self._route("POST", "/repos/{owner}/{repo}/issues", self._create_issue)
+        self._route("PATCH", "/repos/{owner}/{repo}/issues/{issue_number}", self._update_issue)
+        self._route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels", self._add_labels)
+        self._route(
+            "POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", self._create_comment
+        )
+        self._route("POST", "/repos/{owner}/{repo}/statuses/{sha}", self._create_status)
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start the fake first"
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    @property
+    def repository(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+    def environ(self, **extra: str) -> dict[str, str]:
+        """What a workflow step would see: API URL, repository and token."""
+        return {
+            "GITHUB_API_URL": self.url,
+            "GITHUB_REPOSITORY": self.repository,
+            "GITHUB_TOKEN": self.token,
+            **extra,
+        }
+
+    def start(self) -> FakeGitHub:
+        openapi(strict=True), openapi(strict=False)  # load once, outside the request thread
+        self._server = make_server(
+            "127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler
+        )
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def fail_next(
+        self,
+        status: int,
+        *,
+        times: int = 1,
+        message: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Answer the next `times` requests with `status`, as GitHub would."""
+        body = {
+            "message": message or {500: "Server Error", 502: "Bad Gateway"}.get(status, "Error"),
+            "documentation_url": "https://docs.github.com/rest",
+        }
+        self.failures += [Failure(status, body, dict(headers or {})) for _ in range(times)]
+
+    def open_pulls(self, branch: str | None = None) -> list[dict[str, Any]]:
+        return [
+            p
+            for p in self.pulls.values()
+            if p["state"] == "open" and (branch is None or p["head"]["ref"] == branch)
+        ]
+
+    # --- routing and validation -------------------------------------------------------
+
+    def _route(self, method: str, pattern: str, handler: Handler) -> None:
+        def group(match: re.Match[str]) -> str:
+            name = match.group(1)
+            return f"(?P<{name}>{'.+' if name in _SEGMENT else '[^/]+'})"
+
+        regex = re.compile("^" + re.sub(r"\{(\w+)\}", group, pattern) + "$")
+        self._routes.append((method, regex, pattern, handler))
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        request = Request(environ)
+        response = self._respond(request)
+        return response(environ, start_response)  # type: ignore[no-any-return]
+
+    def _respond(self, request: Request) -> Response:
+        try:
+            body = json.loads(request.get_data() or b"null")
+        except ValueError:
+            body = request.get_data(as_text=True)
+        with self._lock:
+            self.calls.append(
+                Call(
+                    request.method,
+                    request.path,
+                    dict(request.args),
+                    body,
+                    request.headers.get("Authorization"),
+                )
+            )
+            if self.failures:
+                failure = self.failures.pop(0)
+                return Response(
+                    json.dumps(failure.body),
+                    failure.status,
+                    headers=failure.headers,
+                    content_type="application/json; charset=utf-8",
+                )
+            for method, regex, pattern, handler in self._routes:
+                match = regex.match(request.path)
+                if match and method == request.method:
+                    return self._handle(request, pattern, match.groupdict(), handler)
+            self.errors.append(f"{request.method} {request.path}: no such route in the fake")
+            return self._json(404, {"message": "Not Found"})
+
+    def _handle(
+        self, request: Request, pattern: str, params: dict[str, str], handler: Handler
+    ) -> Response:
+        checked = _OpenAPIRequest(
+            path=request.path,
+            path_pattern=pattern,
+            method=request.method.lower(),
+            parameters=RequestParameters(
+                query=ImmutableMultiDict(request.args),
+                header=Headers(request.headers),
+                cookie=ImmutableMultiDict(request.cookies),
+                path=params,
+            ),
+            body=request.get_data() or None,
+            content_type=(request.content_type or "").lower(),
+        )
+        try:
+            openapi(strict=True).validate_request(checked)
+        except Exception as exc:  # any validation error fails the test
+            self.errors.append(f"{request.method} {request.path}: invalid request: {_why(exc)}")
+            return self._json(422, {"message": "Validation Failed"})
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return self._json(401, {"message": "Bad credentials"})
+        if (params["owner"], params["repo"]) != (self.owner, self.name):
+            return self._json(404, {"message": "Not Found"})
+        try:
+            status, payload = handler(request, params)
+        except ApiError as exc:
+            return self._json(exc.status, exc.payload)
+        response = self._json(status, payload)
+        try:
+            openapi(strict=False).validate_response(
+                checked,
+                _OpenAPIResponse(status, response.get_data(), Headers(response.headers)),
+            )
+        except Exception as exc:
+            self.errors.append(f"{request.method} {request.path}: invalid response: {_why(exc)}")
+        return response
+
+    def _json(self, status: int, payload: Any) -> Response:
+        return Response(json.dumps(payload), status, content_type="application/json; charset=utf-8")
+
+    # --- objects ----------------------------------------------------------------------
+
+    def _repo_url(self, *parts: object) -> str:
+        return "/".join([f"{HOST_URL}/repos/{self.owner}/{self.name}", *map(str, parts)])
+
+    def _html_url(self, *parts: object) -> str:
+        return "/".join([f"https://github.com/{self.owner}/{self.name}", *map(str, parts)])
+
+    def _label(self, name: str) -> dict[str, Any]:
+        return {"name": name, "color": "ededed", "url": self._repo_url("labels", name)}
+
+    def _pull(self, number: int, schema: str = "pull-request") -> dict[str, Any]:
+        pull = copy.deepcopy(self.pulls[number])
+        sha = self.heads(pull["head"]["ref"]) or "0" * 40
+        pull["head"]["sha"] = sha
+        pull["labels"] = [self._label(n) for n in self.labels.get(number, [])]
+        pull["requested_reviewers"] = [
+            {"login": login, "id": 1000 + i}
+            for i, login in enumerate(self.reviewers.get(number, []))
+        ]
+        return component(schema, pull)  # type: ignore[no-any-return]
+
+    def _issue(self, number: int) -> dict[str, Any]:
+        issue = copy.deepcopy(self.issues[number])
+        issue["labels"] = [self._label(n) for n in self.labels.get(number, [])]
+        issue["comments"] = len(self.comments.get(number, []))
+        return component("issue", issue)  # type: ignore[no-any-return]
+
+    def _number(self) -> int:
+        number = self._next_number
+        self._next_number += 1
+        return number
+
+    def _known(self, number: int) -> None:
+        if number not in self.pulls and number not in self.issues:
+            raise ApiError(404, "Not Found")
+
+    # --- handlers ----------------------------------------------------------------------
+
+    def _get_repo(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        return 200, component(
+            "full-repository",
+            {
+                "name": self.name,
+                "full_name": self.repository,
+                "default_branch": self.default_branch,
+                "html_url": self._html_url(),
+                "owner": {"login": self.owner},
+            },
+        )
+
+    def _list_pulls(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        state = request.args.get("state", "open")
+        head = request.args.get("head")
+        found = [
+            self._pull(n, "pull-request-simple")
+            for n, p in sorted(self.pulls.items())
+            if (state == "all" or p["state"] == state)
+            and (head is None or head == f"{self.owner}:{p['head']['ref']}")
+        ]
+        return 200, found
+
+    def _create_pull(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        body = request.get_json()
+        head, base = body["head"], body["base"]
+        branch = head.split(":", 1)[-1]
+        if self.heads(branch) is None:
+            raise ApiError(
+                422,
+                "Validation Failed",
+                [{"resource": "PullRequest", "field": "head", "code": "invalid"}],
+            )
+        if self.open_pulls(branch):
+            raise ApiError(
+                422,
+                "Validation Failed",
+                [
+                    {
+                        "resource": "PullRequest",
+                        "code": "custom",
+                        "message": f"A pull request already exists for {self.owner}:{branch}.",
+                    }
+                ],
+            )
+        number = self._number()
+        self.pulls[number] = {
+            "number": number,
+            "id": 9000 + number,
+            "title": body["title"],
+            "body": body.get("body"),
+            "state": "open",
+            "html_url": self._html_url("pull", number),
+            "url": self._repo_url("pulls", number),
+            "head": {"ref": branch, "label": f"{self.owner}:{branch}", "sha": ""},
+            "base": {"ref": base, "label": f"{self.owner}:{base}", "sha": self.heads(base) or ""},
+        }
+        return 201, self._pull(number)
+
+    def _update_pull(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        number = int(params["pull_number"])
+        if number not in self.pulls:
+            raise ApiError(404, "Not Found")
+        body = request.get_json()
+        for key in ("title", "body", "state"):
+            if key in body:
+                self.pulls[number][key] = body[key]
+        return 200, self._pull(number)
+
+    def _request_reviewers(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        number = int(params["pull_number"])
+        if number not in self.pulls:
+            raise ApiError(404, "Not Found")
+        wanted = self.reviewers.setdefault(number, [])
+        wanted += [
+            login for login in request.get_json().get("reviewers", []) if login not in wanted
+        ]
+        return 201, self._pull(number, "pull-request-simple")
+
+    def _list_issues(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        state = request.args.get("state", "open")
+        wanted = set(filter(None, request.args.get("labels", "").split(",")))
+        found = [
+            self._issue(n)
+            for n, issue in sorted(self.issues.items(), reverse=True)
+            if (state == "all" or issue["state"] == state) and wanted <= set(self.labels.get(n, []))
+        ]
+        return 200, found
+
+    def _create_issue(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        body = request.get_json()
+        number = self._number()
+        self.issues[number] = {
+            "number": number,
+            "id": 7000 + number,
+            "title": body["title"],
+            "body": body.get("body"),
+            "state": "open",
+            "html_url": self._html_url("issues", number),
+            "url": self._repo_url("issues", number),
+        }
+        self.labels[number] = [str(label) for label in body.get("labels", [])]
+        return 201, self._issue(number)
+
+    def _update_issue(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        number = int(params["issue_number"])
+        if number not in self.issues:
+            raise ApiError(404, "Not Found")
+        body = request.get_json()
+        for key in ("title", "body", "state"):
+            if key in body:
+                self.issues[number][key] = body[key]
+        return 200, self._issue(number)
+
+    def _add_labels(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        number = int(params["issue_number"])
+        self._known(number)
+        body = request.get_json()
+        names = body.get("labels", []) if isinstance(body, dict) else body
+        current = self.labels.setdefault(number, [])
+        current += [str(n) for n in names if n not in current]
+        return 200, [component("label", self._label(n)) for n in current]
+
+    def _create_comment(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        number = int(params["issue_number"])
+        self._known(number)
+        text = request.get_json()["body"]
+        self.comments.setdefault(number, []).append(text)
+        comment_id = 5000 + sum(len(c) for c in self.comments.values())
+        return 201, component(
+            "issue-comment",
+            {
+                "id": comment_id,
+                "body": text,
+                "html_url": self._html_url("issues", f"{number}#issuecomment-{comment_id}"),
+            },
+        )
+
+    def _create_status(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        body = request.get_json()
+        status = {"sha": params["sha"], **body}
+        self.statuses.append(status)
+        return 201, component(
+            "status",
+            {
+                "state": body["state"],
+                "context": body.get("context", "default"),
+                "description": body.get("description"),
+                "target_url": body.get("target_url"),
+                "id": len(self.statuses),
+            },
+        )
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log(self, type: str, message: str, *args: Any) -> None:
+        pass  # the test output stays readable; `calls` records every request
+
+
+@contextlib.contextmanager
+def serve(**options: Any) -> Iterator[FakeGitHub]:
+    """A running fake; on exit, fails the test if any call broke GitHub's API description."""
+    fake = FakeGitHub(**options).start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+    assert not fake.errors, "calls that GitHub's API description rejects:\n" + "\n".join(
+        fake.errors
+    )
+
+
+def _why(exc: Exception) -> str:
+    cause = exc.__cause__ or exc.__context__
+    details = getattr(exc, "schema_errors", None) or getattr(cause, "schema_errors", None)
+    text = f"{type(exc).__name__}: {exc}"
+    if details:
+        text += " — " + "; ".join(str(getattr(d, "message", d)) for d in details)
+    elif cause is not None:
+        text += f" ({type(cause).__name__}: {cause})"
+    return text
