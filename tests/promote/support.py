@@ -122,3 +122,39 @@ def make_project(tmp: Path) -> Project:
     project = Project(root, bare)
     project.commit_and_push("the project")
     return project
+
+
+# a saved drift report (`.mlgitops/drift/MODEL.json`) in which one feature drifted
+DRIFTED = {
+    "status": "drift",
+    "model": MODEL,
+    "version": 1,
+    "source": "data/iris_current.csv",
+    "dataset_drifted": True,
+    "drift_share": 1.0,
+    "drift_share_threshold": 0.5,
+    "drifted_features": ["petal_length"],
+    "features_checked": 1,
+    "method": "auto",
+    "rows": 150,
+    "reference_rows": 105,
+    "seconds": 0.01,
+    "features": [
+        {
+            "feature": "petal_length",
+            "kind": "numeric",
+            "method": "psi",
+            "test": "distance",
+            "statistic": 0.41,
+            "threshold": 0.2,
+            "drifted": True,
+            "severity": 2.05,
+            "details": {},
+            "reference": {"values": 105, "null_fraction": 0.0, "mean": 3.7, "std": 1.7},
+            "current": {"values": 150, "null_fraction": 0.0, "mean": 5.1, "std": 1.2},
+            "note": None,
+        }
+    ],
+    "prediction": {"computed": False, "reason": "not scored in this test"},
+    "notes": [],
+}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from github.fake_server import FakeGitHub, serve
-from promote.support import BRANCH, MODEL, Project, git, head_of, make_project, show
+from promote.support import BRANCH, DRIFTED, MODEL, Project, git, head_of, make_project, show
 
 from mlgitops.cli import main
 from mlgitops.registry import Registry
@@ -245,38 +245,3 @@ def test_missing_token_is_bad_input_before_any_push(
     code, out, _ = project.cli(capsys, environ, "promote", MODEL)
     assert code == 2 and "no GitHub token" in out["error"]
     assert head_of(project.bare, BRANCH) is None
-
-
-DRIFTED = {
-    "status": "drift",
-    "model": MODEL,
-    "version": 1,
-    "source": "data/iris_current.csv",
-    "dataset_drifted": True,
-    "drift_share": 1.0,
-    "drift_share_threshold": 0.5,
-    "drifted_features": ["petal_length"],
-    "features_checked": 1,
-    "method": "auto",
-    "rows": 150,
-    "reference_rows": 105,
-    "seconds": 0.01,
-    "features": [
-        {
-            "feature": "petal_length",
-            "kind": "numeric",
-            "method": "psi",
-            "test": "distance",
-            "statistic": 0.41,
-            "threshold": 0.2,
-            "drifted": True,
-            "severity": 2.05,
-            "details": {},
-            "reference": {"values": 105, "null_fraction": 0.0, "mean": 3.7, "std": 1.7},
-            "current": {"values": 150, "null_fraction": 0.0, "mean": 5.1, "std": 1.2},
-            "note": None,
-        }
-    ],
-    "prediction": {"computed": False, "reason": "not scored in this test"},
-    "notes": [],
-}

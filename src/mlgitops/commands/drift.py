@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ..drift.detect import Scorer
     from ..drift.profile import Profile
     from ..drift.report import DriftReport
+    from ..github.client import GitHubSettings
     from ..spec.models import DatasetSpec, DriftSpec
 
 BATCH_ROWS = 100_000
@@ -58,8 +59,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         dest="plots_dir",
         help=f"write PNG plots of the {TOP_PLOTS} most drifted features into DIR",
     )
+    parser.add_argument(
+        "--open-issue",
+        action="store_true",
+        help="on drift, open the model's drift issue on GitHub or update the open one "
+        "(GITHUB_REPOSITORY, GITHUB_TOKEN); exits 0 once the issue holds the report",
+    )
     parser.set_defaults(
-        handler=lambda args, ctx: run(ctx, args.model, args.current, args.plots_dir)
+        handler=lambda args, ctx: run(
+            ctx, args.model, args.current, args.plots_dir, open_issue=args.open_issue
+        )
     )
 
 
@@ -70,10 +79,16 @@ def run(
     plots_dir: Path | None,
     *,
     batch_rows: int = BATCH_ROWS,
+    open_issue: bool = False,
 ) -> Outcome:
     from ..drift.profile import Profile
     from ..spec.models import DriftSpec
 
+    github = None
+    if open_issue:  # GitHub settings first, so a missing token fails before the data is read
+        from ..github.client import GitHubSettings
+
+        github = GitHubSettings.from_environ(ctx.environ)
     project = load_project(ctx.root, check_estimators=False)
     model_spec = project.model(model)
     dataset = project.spec.datasets[model_spec.dataset]
@@ -116,7 +131,10 @@ def run(
 
         out = plots_dir if plots_dir.is_absolute() else ctx.root / plots_dir
         plots = plot_top(report, profile, None, out, top=TOP_PLOTS)
-    return _drift_outcome(ctx, report, plots)
+    outcome = _drift_outcome(ctx, report, plots)
+    if github is not None:
+        _open_issue(outcome, report, github)
+    return outcome
 
 
 def compare(
@@ -322,6 +340,24 @@ def _drift_outcome(ctx: Context, report: DriftReport, plots: list[Path]) -> Outc
             "status": data["status"],
         },
     )
+
+
+def _open_issue(outcome: Outcome, report: DriftReport, settings: GitHubSettings) -> None:
+    """On drift, hand the report to the model's drift issue; the drift is then reported, so exit 0."""
+    if not report.dataset_drifted:
+        outcome.data["issue"] = None
+        return
+    from ..github import GitHubClient
+    from ..github.drift_issue import open_drift_issue
+
+    assert report.model is not None
+    issue = open_drift_issue(
+        GitHubClient(settings), report.model, report.headline(), report.to_markdown()
+    )
+    outcome.data["issue"] = {"action": issue.action, "number": issue.number, "url": issue.url}
+    outcome.renderables.append(f"{issue.action} drift issue #{issue.number}: {issue.url}")
+    outcome.outputs["issue-number"] = str(issue.number)
+    outcome.exit_code = EXIT_OK
 
 
 def _invalid_data(

@@ -50,6 +50,9 @@ class Secret:
 
     __str__ = __repr__
 
+    def __reduce__(self) -> str:
+        raise TypeError("a Secret is not serialised")
+
 
 @dataclass(frozen=True)
 class GitHubSettings:
