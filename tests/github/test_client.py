@@ -165,6 +165,13 @@ def test_secondary_rate_limit_waits_as_told(fake_github: FakeGitHub) -> None:
     assert sleeps == [3.0]
 
 
+def test_service_unavailable_waits_as_told(fake_github: FakeGitHub) -> None:
+    sleeps: list[float] = []
+    fake_github.fail_next(503, headers={"Retry-After": "5"})
+    client_for(fake_github, sleeps).get_repository()
+    assert sleeps == [5.0]
+
+
 def test_a_long_primary_rate_limit_fails_instead_of_stalling(fake_github: FakeGitHub) -> None:
     sleeps: list[float] = []
     fake_github.fail_next(

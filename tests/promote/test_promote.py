@@ -216,7 +216,7 @@ def test_blocking_policy_result_is_refused(
 
 @pytest.mark.parametrize(
     ("status", "expected"),
-    [(401, "401 Bad credentials"), (500, "500 Server Error")],
+    [(401, "401 Bad credentials"), (503, "503 Service Unavailable")],
 )
 def test_api_failure_exits_3_with_a_clear_message(
     project: Project,
@@ -225,7 +225,9 @@ def test_api_failure_exits_3_with_a_clear_message(
     status: int,
     expected: str,
 ) -> None:
-    fake.fail_next(status, times=10, message="Bad credentials" if status == 401 else "")
+    message = "Bad credentials" if status == 401 else "Service Unavailable"
+    # GitHub's 503s say when to come back; 0 s keeps the test quick
+    fake.fail_next(status, times=10, message=message, headers={"Retry-After": "0"})
     capsys.readouterr()
     code = main(["-C", str(project.root), "promote", MODEL], environ=project.environ(fake))
     err = capsys.readouterr().err
@@ -233,7 +235,7 @@ def test_api_failure_exits_3_with_a_clear_message(
     assert f"GitHub API GET /repos/acme/models/pulls failed: {expected}" in err
     assert "hint:" in err and "Traceback" not in err
     assert fake.token not in err
-    # a 401 is final; a 500 is retried, a bounded number of times
+    # a 401 is final; a 503 is retried, a bounded number of times
     assert len(fake.calls) == (1 if status == 401 else 4)
 
 

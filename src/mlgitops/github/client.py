@@ -289,16 +289,16 @@ def _backoff(attempt: int) -> float:
 def _retry_wait(response: requests.Response, attempt: int) -> float | None:
     """Seconds to wait before retrying, or None when the failure is final."""
     status = response.status_code
-    if status >= 500:
-        return _backoff(attempt)
-    if status not in (403, 429):
+    if status < 500 and status not in (403, 429):
         return None
     retry_after = response.headers.get("retry-after")
-    if retry_after is not None:  # a secondary rate limit says how long to wait
+    if retry_after is not None:  # a secondary rate limit (or a 503) says how long to wait
         try:
             return max(float(retry_after), 0.0)
         except ValueError:
             return _backoff(attempt)
+    if status >= 500:
+        return _backoff(attempt)
     if response.headers.get("x-ratelimit-remaining") == "0":
         reset = response.headers.get("x-ratelimit-reset")
         try:

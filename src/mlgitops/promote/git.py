@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ExternalError
+from ..errors import BadInputError, ExternalError
 
 REMOTE = "origin"
 GIT_TIMEOUT_SECONDS = 300
@@ -100,7 +100,7 @@ class Git:
     def ensure_repository(self) -> None:
         done = self.run("rev-parse", "--is-inside-work-tree", check=False)
         if done != "true":
-            raise ExternalError(
+            raise BadInputError(
                 f"{self.root} is not a git repository",
                 hint="promote runs inside a clone of the repository, with `origin` as its remote",
             )
