@@ -237,6 +237,8 @@ def test_api_failure_exits_3_with_a_clear_message(
     assert fake.token not in err
     # a 401 is final; a 503 is retried, a bounded number of times
     assert len(fake.calls) == (1 if status == 401 else 4)
+    # the pull request is looked up before anything is pushed
+    assert head_of(project.bare, BRANCH) is None
 
 
 def test_missing_token_is_bad_input_before_any_push(

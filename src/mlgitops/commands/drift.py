@@ -9,6 +9,10 @@ Exit status: 0 no drift, 1 dataset drift or current data that fails
 validation (the JSON `status` tells them apart: "drift", "invalid-data"),
 2 bad input. In GitHub Actions the verdict is also a step output:
 `drifted` (true/false), `drift_share` and `status`.
+
+With `--open-issue` (the compiled workflow's `on_drift: issue`), drift opens the
+model's one drift issue on GitHub or updates the open one, and the command then
+exits 0: the issue reports the drift. 3 when GitHub fails.
 """
 
 from __future__ import annotations
