@@ -227,7 +227,7 @@ def _train(
     timer: _StageTimer,
     frame: Any,
 ) -> Any:
-    from ..drift.profile import build_profile
+    from ..drift.profile import build_profile, prediction_scores
     from ..train.fit import train_model, training_evidence
 
     model = project.spec.models[plan.model]
@@ -241,7 +241,7 @@ def _train(
         trained.X_train,
         list(trained.numeric),
         list(trained.categorical),
-        _holdout_scores(trained),
+        prediction_scores(trained.y_pred, trained.proba, model.task),
         model.task,
     )
     art.profile = profile.to_json_bytes()
@@ -257,16 +257,6 @@ def _train(
     )
     timer.done("train", f"{art.training.rows_train} train / {art.training.rows_test} holdout rows")
     return trained
-
-
-def _holdout_scores(trained: Any) -> Any:
-    """Scores the drift profile keeps: P(positive) for binary, max P for multiclass, the prediction else."""
-    proba = getattr(trained, "proba", None)
-    if proba is None:
-        return trained.y_pred
-    if proba.shape[1] == 2:
-        return proba[:, 1]
-    return proba.max(axis=1)
 
 
 def _load_train(art: _Artifacts, files: dict[str, bytes]) -> None:
