@@ -91,9 +91,14 @@ class Registry:
         except yamlio.YamlLoadError as exc:
             raise BadInputError(str(exc.diagnostic)) from None
         except ValidationError as exc:
+            error = exc.errors()[0]
+            loc = tuple(error["loc"])
+            mark = doc.mark(loc)
+            field = ".".join(str(part) for part in loc)
             raise BadInputError(
-                f"{display}: {exc.errors()[0]['msg']}",
-                hint="production.yaml needs version, sha256 and promoted_at",
+                f"{display}:{mark.line}:{mark.col}: {field}: {error['msg']}",
+                hint="production.yaml needs version (a number), sha256 (quoted if it is all digits) "
+                "and promoted_at",
             ) from None
 
     def production_ref(self, model: str) -> VersionRef | None:

@@ -46,6 +46,8 @@ def run(
     output: Path | None = None,
     version: int | None = None,
 ) -> Outcome:
+    if output is not None and output.suffix.lower() not in (".csv", ".parquet"):
+        raise BadInputError(f"--output {output}: use a .csv or .parquet file name")
     project = load_project(ctx.root, check_estimators=False)
     model = project.model(model_name)
     dataset = project.spec.datasets[model.dataset]
@@ -75,30 +77,35 @@ def run(
     from ..data.read import read_table
     from ..data.validate import coerce_frame, validate_frame
     from ..onnx.score import OnnxScorer
-    from ..spec.models import DatasetSpec
 
     display = str(file)
-    frame = read_table(file if file.is_absolute() else Path.cwd() / file, display)
-    frame = (
-        frame[[c for c in frame.columns if c in features]]
-        if set(features) <= set(frame.columns)
-        else frame
-    )
-    # validate only the feature columns: scoring files need no target
-    feature_spec = DatasetSpec.model_validate(
-        {
-            "path": dataset.path,
-            "target": features[0],
-            "columns": {
-                name: dataset.columns[name].model_dump(exclude_none=True) for name in features
-            },
-        }
+    path = file if file.is_absolute() else Path.cwd() / file
+    if not path.is_file():
+        raise BadInputError(
+            f"{display}: file not found", hint="give the path of a .csv or .parquet file"
+        )
+    frame = read_table(path, display)
+    # Scoring files may carry more columns (ids, the target): only the features are checked and used.
+    frame = frame[[name for name in frame.columns if name in features]]
+    feature_spec = dataset.model_copy(
+        update={"columns": {name: dataset.columns[name] for name in features}}
     )
     report = validate_frame(frame, feature_spec, file=display, dataset_checks=False)
     if not report.passed:
+        lines = [
+            f"  {f.column}: {f.check}"
+            + (f" on {f.failing_rows:,} rows" if f.failing_rows else "")
+            + (
+                f" (e.g. {report.location(f.examples[0].row)}: {f.examples[0].value!r})"
+                if f.examples
+                else ""
+            )
+            for f in report.failures
+        ]
         raise CheckFailedError(
-            f"{display} does not match the features of {model_name}:\n" + report.to_markdown(),
-            hint="fix the listed columns and score again",
+            f"{display} does not fit the features of {model_name} v{ref.version}:\n"
+            + "\n".join(lines),
+            hint=f"the model needs the columns {', '.join(features)}, typed as in mlops.yaml",
         )
     coerced = coerce_frame(frame, feature_spec)
     labels, proba = OnnxScorer(onnx_bytes).predict(coerced)
