@@ -18,6 +18,8 @@ demo: $(STAMP)
 	$(BIN)/python data/generate.py
 	$(BIN)/mlgitops validate
 	$(BIN)/mlgitops run
+	$(BIN)/mlgitops drift churn-classifier
+	$(BIN)/mlgitops status
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks data

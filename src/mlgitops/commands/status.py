@@ -31,10 +31,8 @@ def run(ctx: Context) -> Outcome:
     rows = [_model_status(ctx.root, registry, name, branches) for name in project.spec.models]
     table = Table(title=f"mlgitops status: {project.spec.project}")
     table.add_column("model", no_wrap=True)
-    for column in ("production", "latest"):
-        table.add_column(column, no_wrap=True)
-    for column in ("last run", "gates", "drift", "promotion"):
-        table.add_column(column, overflow="fold")
+    for column in ("prod", "latest", "last run", "gates", "drift", "promotion"):
+        table.add_column(column, no_wrap=True, overflow="ellipsis")
     for row in rows:
         table.add_row(
             row["model"],
@@ -78,7 +76,7 @@ def _model_status(root: Path, registry: Registry, name: str, branches: set[str])
         )
     drift_report = _read_json(drift_report_path(root, name))
     drift = (
-        "not checked here"
+        "–"
         if drift_report is None
         else ("DRIFTED" if drift_report.get("dataset_drifted") else "no drift")
     )
