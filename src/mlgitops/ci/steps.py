@@ -16,11 +16,15 @@ PIP_CACHE_FILES = "pyproject.toml\nrequirements*.txt\nmlops.yaml\n"
 ARTIFACT_RETENTION_DAYS = 14
 
 
-def checkout(*, fetch_depth: int | None = None, push: bool = False) -> Step:
+def checkout(
+    *, fetch_depth: int | None = None, push: bool = False, token: str | None = None
+) -> Step:
     """Check out the repository; credentials stay only when the job pushes."""
     with_: dict[str, Value] = {}
     if fetch_depth is not None:
         with_["fetch-depth"] = fetch_depth
+    if token is not None:
+        with_["token"] = token
     with_["persist-credentials"] = push
     return Step("Check out the repository", uses=CHECKOUT, with_=with_)
 
@@ -38,11 +42,16 @@ def install(ci: CISpec) -> Step:
 
 
 def setup(
-    ci: CISpec, *, pip_cache: bool = True, fetch_depth: int | None = None, push: bool = False
+    ci: CISpec,
+    *,
+    pip_cache: bool = True,
+    fetch_depth: int | None = None,
+    push: bool = False,
+    token: str | None = None,
 ) -> tuple[Step, ...]:
     """The first three steps of every job."""
     return (
-        checkout(fetch_depth=fetch_depth, push=push),
+        checkout(fetch_depth=fetch_depth, push=push, token=token),
         setup_python(ci, pip_cache=pip_cache),
         install(ci),
     )

@@ -76,6 +76,7 @@ class Job:
     concurrency: Mapping[str, Value] | None = None
     uses: str | None = None
     with_: Mapping[str, Value] = field(default_factory=dict)
+    secrets: Mapping[str, str] = field(default_factory=dict)  # passed to a called workflow, by name
 
     def __post_init__(self) -> None:
         if not JOB_ID.fullmatch(self.id):
@@ -111,6 +112,8 @@ class Job:
             data["uses"] = self.uses
             if self.with_:
                 data["with"] = dict(self.with_)
+            if self.secrets:
+                data["secrets"] = dict(self.secrets)
         if self.steps:
             data["steps"] = [step.to_data() for step in self.steps]
         return data

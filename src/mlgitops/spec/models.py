@@ -100,6 +100,10 @@ class CISpec(StrictModel):
     """Shell command that installs the project and mlgitops."""
     timeout_minutes: int = Field(default=60, ge=1, le=360)
     """Timeout of each job, in minutes."""
+    token_secret: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    """Name of a repository secret holding a GitHub App (or fine-grained) token for the promote
+    and drift-issue jobs. Pull requests opened with the default GITHUB_TOKEN start no workflows;
+    with this token they do."""
 
     @field_validator("python", mode="before")
     @classmethod

@@ -26,6 +26,7 @@ FILE = "mlgitops-drift.yml"
 MODEL_FILE = "mlgitops-drift-model.yml"
 SELECT_JOB = "select"
 SHORT_TIMEOUT_MINUTES = 15
+TOKEN_INPUT = "promotion-token"
 
 READ_CONTENTS = {"contents": permission("read", "to check out the repository")}
 PROMOTE_PERMISSIONS = {
@@ -126,11 +127,21 @@ def _call_job(spec: Spec, group: MatrixGroup) -> Job:
             "on-drift": "${{ matrix.on_drift }}",
             "runs-on": group.runs_on_json,
         },
+        # only the one named secret, never `secrets: inherit`
+        secrets={TOKEN_INPUT: f"${{{{ secrets.{spec.ci.token_secret} }}}}"}
+        if spec.ci.token_secret
+        else {},
     )
 
 
 def _per_model(spec: Spec) -> Workflow:
     runner = "${{ fromJSON(inputs.runs-on) }}"
+    # With ci.token_secret, the jobs that write to GitHub act with that token (pull requests it
+    # opens start workflows, unlike the default GITHUB_TOKEN's); without the secret, they fall back.
+    app_token = (
+        f"${{{{ secrets.{TOKEN_INPUT} || github.token }}}}" if spec.ci.token_secret else None
+    )
+    token_env = {"MLGITOPS_GITHUB_TOKEN": f"${{{{ secrets.{TOKEN_INPUT} }}}}"} if app_token else {}
     drifted = "needs.drift.outputs.drifted == 'true'"
     drift = Job(
         id="drift",
@@ -177,7 +188,8 @@ def _per_model(spec: Spec) -> Workflow:
         timeout_minutes=min(SHORT_TIMEOUT_MINUTES, spec.ci.timeout_minutes),
         permissions=PROMOTE_PERMISSIONS,
         steps=(
-            *setup(spec.ci, push=True),  # the only job that keeps credentials: it pushes the branch
+            # the only job that keeps credentials: it pushes the branch
+            *setup(spec.ci, push=True, token=app_token),
             download_candidate("${{ inputs.model }}"),
             download_drift_report("${{ inputs.model }}"),
             Step(
@@ -187,7 +199,7 @@ def _per_model(spec: Spec) -> Workflow:
             ),
             Step(
                 "Open or update the promotion pull request",
-                env={**MODEL_ENV, "GITHUB_TOKEN": "${{ github.token }}"},
+                env={**MODEL_ENV, "GITHUB_TOKEN": "${{ github.token }}", **token_env},
                 run='mlgitops promote "$MODEL"',
             ),
         ),
@@ -204,27 +216,33 @@ def _per_model(spec: Spec) -> Workflow:
             *setup(spec.ci),
             Step(
                 "Open or update the drift issue",
-                env={**MODEL_ENV, "GITHUB_TOKEN": "${{ github.token }}"},
+                env={**MODEL_ENV, "GITHUB_TOKEN": "${{ github.token }}", **token_env},
                 run='mlgitops drift "$MODEL" --open-issue',
             ),
         ),
     )
     string_input: dict[str, Value] = {"required": True, "type": "string"}
+    call: dict[str, Value] = {
+        "inputs": {
+            "model": {"description": "The model to check", **string_input},
+            "on-drift": {
+                "description": "What drift triggers: promote, issue or fail",
+                **string_input,
+            },
+            "runs-on": {"description": "Runner labels as JSON", **string_input},
+        }
+    }
+    if app_token:
+        call["secrets"] = {
+            TOKEN_INPUT: {
+                "description": "Token for the promote and issue jobs (ci.token_secret)",
+                "required": False,
+            }
+        }
     return Workflow(
         file=MODEL_FILE,
         name="mlgitops drift (one model)",
-        on={
-            "workflow_call": {
-                "inputs": {
-                    "model": {"description": "The model to check", **string_input},
-                    "on-drift": {
-                        "description": "What drift triggers: promote, issue or fail",
-                        **string_input,
-                    },
-                    "runs-on": {"description": "Runner labels as JSON", **string_input},
-                }
-            }
-        },
+        on={"workflow_call": call},
         concurrency={"group": "mlgitops-drift-${{ inputs.model }}", "cancel-in-progress": False},
         jobs=(drift, retrain, promote, issue),
     )
