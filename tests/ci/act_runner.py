@@ -63,19 +63,31 @@ class ActRun:
         return [r["arg"] for r in self.records if r.get("command") == "error"]
 
 
-def run_act(repo: GitRepo, event: str, payload: dict[str, Any], work: Path) -> ActRun:
+def run_act(
+    repo: GitRepo,
+    event: str,
+    payload: dict[str, Any],
+    work: Path,
+    *,
+    workflow: str = "mlgitops-ci.yml",
+    env: dict[str, str] | None = None,
+    secrets: dict[str, str] | None = None,
+    isolate_network: bool = True,
+) -> ActRun:
+    """Run one workflow of `repo` with act. `isolate_network` runs it in a namespace with no
+    network at all; a test that serves a fake GitHub on loopback keeps the host's loopback."""
     work.mkdir(parents=True)
     artifacts = work / "artifacts"
     event_file = work / "event.json"
     event_file.write_text(json.dumps(payload), encoding="utf-8")
     command = [
-        *_network_closed(),
+        *(_network_closed() if isolate_network else []),
         str(BIN / "act"),
         event,
         "-e",
         str(event_file),
         "-W",
-        ".github/workflows/mlgitops-ci.yml",
+        f".github/workflows/{workflow}",
         "-P",
         "ubuntu-latest=-self-hosted",
         "--no-cache-server",
@@ -87,15 +99,19 @@ def run_act(repo: GitRepo, event: str, payload: dict[str, Any], work: Path) -> A
         "--env",
         f"MLGITOPS_ACT_ARTIFACTS={artifacts}",
     ]
+    for name, value in (env or {}).items():
+        command += ["--env", f"{name}={value}"]
+    for name, value in (secrets or {}).items():
+        command += ["-s", f"{name}={value}"]
     for action in PINNED_ACTIONS:
         command += ["--local-repository", f"{action.uses}={STAND_INS / action.repo.split('/')[1]}"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "ACT"))}
+    host_env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "ACT"))}
     result = subprocess.run(
         command,
         cwd=repo.root,
         capture_output=True,
         text=True,
-        env=env,
+        env=host_env,
         timeout=ACT_TIMEOUT_SECONDS,
         check=False,
     )
