@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+# Two test workers share the machine's cores; OpenMP pools in each (scikit-learn's
+# HistGradientBoosting, onnxruntime, OpenBLAS) would oversubscribe them and spin.
+# Subprocesses (the CLI, act's jobs) inherit these.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
 
 def _is_local(address: Any) -> bool:
