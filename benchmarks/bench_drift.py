@@ -143,7 +143,7 @@ def build_profile_file(reference: Path, names: list[str], out: Path) -> tuple[Pa
 
 
 def detect(profile_path: Path, current: Path, names: list[str]) -> Any:
-    from mlgitops.commands.drift import compare
+    from mlgitops.drift.current import compare
     from mlgitops.drift.profile import Profile
     from mlgitops.spec.models import DatasetSpec, DriftSpec
 

@@ -240,9 +240,9 @@ def test_no_current_data_named(project: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_detection_frame_holds_the_values_training_sees(tmp_path: Path) -> None:
-    from mlgitops.commands.drift import detection_frame
     from mlgitops.data.read import read_table
     from mlgitops.data.validate import coerce_frame
+    from mlgitops.drift.current import detection_frame
     from mlgitops.spec.models import DatasetSpec
 
     path = tmp_path / "current.csv"
