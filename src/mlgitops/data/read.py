@@ -16,6 +16,7 @@ import csv
 import io
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -104,18 +105,8 @@ def _read_csv(path: Path, display: str) -> pd.DataFrame:
         return "skip"
 
     try:
-        table = pcsv.read_csv(
-            path,
-            parse_options=pcsv.ParseOptions(
-                ignore_empty_lines=False, invalid_row_handler=on_ragged
-            ),
-            convert_options=pcsv.ConvertOptions(
-                column_types={name: pa.string() for name in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                null_values=[],
-            ),
-        )
+        parse_options, convert_options = csv_options(header, on_ragged)
+        table = pcsv.read_csv(path, parse_options=parse_options, convert_options=convert_options)
     except pa.ArrowInvalid as exc:
         raise csv_parse_error(path, display, exc) from None
     if ragged:
@@ -186,6 +177,23 @@ def header_only(display: str) -> DataFileError:
     return DataFileError(
         f"{display}: has a header line but no data rows", hint="add data rows below the header"
     )
+
+
+def csv_options(header: list[str], on_ragged: Callable[[Any], str]) -> tuple[Any, Any]:
+    """How every CSV is parsed (whole or streamed): every cell as text, nothing turned into null
+    by the reader (validation decides what is missing), blank lines kept so line numbers stay
+    true, and ragged rows handed to `on_ragged`."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    parse_options = pcsv.ParseOptions(ignore_empty_lines=False, invalid_row_handler=on_ragged)
+    convert_options = pcsv.ConvertOptions(
+        column_types={name: pa.string() for name in header},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+        null_values=[],
+    )
+    return parse_options, convert_options
 
 
 def csv_parse_error(path: Path, display: str, exc: Exception) -> DataFileError:

@@ -24,6 +24,7 @@ from .read import (
     checked_suffix,
     corrupt_parquet,
     csv_header,
+    csv_options,
     csv_parse_error,
     drop_trailing_blank_rows,
     ragged_rows,
@@ -198,18 +199,12 @@ def _csv_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batch]:
         return "skip"
 
     try:
+        parse_options, convert_options = csv_options(header, on_ragged)
         reader = pcsv.open_csv(
             path,
             read_options=pcsv.ReadOptions(block_size=_block_size(path, batch_rows)),
-            parse_options=pcsv.ParseOptions(
-                ignore_empty_lines=False, invalid_row_handler=on_ragged
-            ),
-            convert_options=pcsv.ConvertOptions(
-                column_types={name: pa.string() for name in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                null_values=[],
-            ),
+            parse_options=parse_options,
+            convert_options=convert_options,
         )
         offset = 0
         pending: Any = None  # one batch held back: trailing blank lines are dropped from the last
