@@ -149,17 +149,19 @@ def _status_cell(result: ModelRunResult) -> str:
 def summary_table(results: list[ModelRunResult]) -> Table:
     table = Table(title="mlgitops run")
     table.add_column("model", no_wrap=True)
-    for column in ("result", "metrics", "gates", "ONNX parity"):
-        table.add_column(column, overflow="fold")
+    table.add_column("result", no_wrap=True)
+    table.add_column("metrics", overflow="fold")
+    table.add_column("gates", overflow="fold")
+    table.add_column("parity", no_wrap=True)
     table.add_column("time", justify="right", no_wrap=True)
     for r in results:
         style = "green" if r.passed else "red"
         table.add_row(
             r.model,
-            f"[{style}]{_status_cell(r)}[/]",
+            f"[{style}]{_status_cell(r).replace(' (', chr(10) + '(')}[/]",
             _metrics_cell(r, "\n"),
-            _gates_cell(r),
-            _parity_cell(r),
+            _gates_cell(r).replace(", ", "\n"),
+            _parity_cell(r).replace(" (", "\n").rstrip(")"),
             f"{r.seconds:.1f}s",
         )
     return table
