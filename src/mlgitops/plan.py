@@ -15,8 +15,6 @@ from typing import Any
 
 from .spec import Project
 
-STAGES = ("validate-data", "train", "test", "convert", "policy", "register")
-
 # Library versions that change what training produces; part of every cache key.
 KEY_LIBRARIES = (
     "mlgitops",

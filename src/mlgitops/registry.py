@@ -7,6 +7,7 @@ verified before use. New versions appear atomically (staged, then renamed).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -105,6 +106,21 @@ class Registry:
         pointer = self.production(model)
         return None if pointer is None else self.ref(model, pointer.version)
 
+    def verify_production(
+        self, model: str, pointer: ProductionPointer
+    ) -> tuple[VersionRef, dict[str, str]]:
+        """Check the production version's artifacts against its manifest, and its model.onnx
+        against the digest in production.yaml; returns the version and its digests."""
+        ref = self.ref(model, pointer.version)
+        digests = self.verify(ref)
+        if digests.get("model.onnx") != pointer.sha256:
+            raise CheckFailedError(
+                f"{REGISTRY_DIR}/{model}/{PRODUCTION} names sha256 {pointer.sha256[:12]}…, but "
+                f"version {pointer.version}'s model.onnx is {digests.get('model.onnx', '?')[:12]}…",
+                hint="restore the registry from git",
+            )
+        return ref, digests
+
     def manifest(self, ref: VersionRef) -> dict[str, str]:
         path = ref.path / MANIFEST
         try:
@@ -134,8 +150,6 @@ class Registry:
         data = path.read_bytes()
         if verify:
             expected = self.manifest(ref).get(name)
-            import hashlib
-
             if expected is None or hashlib.sha256(data).hexdigest() != expected:
                 raise CheckFailedError(
                     f"{self._show(path)} does not match its recorded sha256",
@@ -173,8 +187,6 @@ class Registry:
         """Add a new version holding `artifacts`, atomically. Returns its ref."""
         version = (self.versions(model) or [0])[-1] + 1
         final = self.model_dir(model) / "versions" / str(version)
-        import hashlib
-
         with atomic.staged_directory(final) as staging:
             for name, data in artifacts.items():
                 (staging / name).write_bytes(data)

@@ -22,6 +22,7 @@ from builders import REPO_ROOT, copy_demo
 from ci.act_runner import run_act
 from ci.support import GitRepo, write_workflows
 from github.fake_server import serve
+from promote.support import head_of, show
 
 from mlgitops.ci import compile_workflows
 from mlgitops.spec import load_project
@@ -42,23 +43,6 @@ def _shift_current_data(root: Path) -> None:
     current.to_csv(root / "data/churn_current.csv", index=False)
     training = pd.read_csv(root / "data/churn.csv")
     pd.concat([training, current]).to_csv(root / "data/churn.csv", index=False)
-
-
-def _head(bare: Path, branch: str) -> str | None:
-    done = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"],
-        cwd=bare,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return done.stdout.strip() or None
-
-
-def _show(bare: Path, ref: str, path: str) -> str:
-    return subprocess.run(
-        ["git", "show", f"{ref}:{path}"], cwd=bare, capture_output=True, text=True, check=True
-    ).stdout
 
 
 @pytest.fixture
@@ -90,7 +74,7 @@ def test_drift_retrains_and_opens_one_promotion_pull_request(
     loop_repo: tuple[GitRepo, Path], tmp_path: Path
 ) -> None:
     repo, bare = loop_repo
-    with serve(heads=lambda branch: _head(bare, branch)) as fake:
+    with serve(heads=lambda branch: head_of(bare, branch)) as fake:
 
         def dispatch(work: str):  # type: ignore[no-untyped-def]
             return run_act(
@@ -111,12 +95,12 @@ def test_drift_retrains_and_opens_one_promotion_pull_request(
 
         # drift found, retrained, promoted
         assert "DATASET DRIFT" in log or "dataset drift" in log.lower()
-        head = _head(bare, BRANCH)
+        head = head_of(bare, BRANCH)
         assert head is not None
-        production = _show(bare, BRANCH, f"models/{MODEL}/production.yaml")
+        production = show(bare, BRANCH, f"models/{MODEL}/production.yaml")
         assert "version: 2" in production
-        assert _show(bare, BRANCH, f"models/{MODEL}/versions/2/manifest.json")
-        assert _head(bare, "main") == repo.git("rev-parse", "HEAD")  # main untouched
+        assert show(bare, BRANCH, f"models/{MODEL}/versions/2/manifest.json")
+        assert head_of(bare, "main") == repo.git("rev-parse", "HEAD")  # main untouched
 
         (pull,) = fake.open_pulls(BRANCH)
         body = pull["body"]

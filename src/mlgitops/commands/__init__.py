@@ -6,7 +6,7 @@ A verb returns an `Outcome`; only `cli.py` prints it and exits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,3 @@ class Context:
     verbose: bool = False
     json_output: bool = False
     reporter: Reporter = field(default_factory=NullReporter)
-
-
-Handler = Callable[[Any, Context], Outcome]

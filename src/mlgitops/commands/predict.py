@@ -59,16 +59,8 @@ def run(
                 f"{model_name} has no production version (models/{model_name}/production.yaml)",
                 hint="promote a version first, or pass --version N to score a registered one",
             )
-        ref = registry.ref(model_name, pointer.version)
+        ref, _ = registry.verify_production(model_name, pointer)
         onnx_bytes = registry.read_artifact(ref, "model.onnx")
-        import hashlib
-
-        if hashlib.sha256(onnx_bytes).hexdigest() != pointer.sha256:
-            raise CheckFailedError(
-                f"models/{model_name}/versions/{ref.version}/model.onnx does not match the "
-                "sha256 in production.yaml",
-                hint="restore the registry from git",
-            )
     else:
         ref = registry.ref(model_name, version)
         onnx_bytes = registry.read_artifact(ref, "model.onnx")

@@ -63,13 +63,7 @@ def run(ctx: Context, models: list[str], *, output: Path, verify_only: bool = Fa
                 )
             continue
         try:
-            ref = registry.ref(name, pointer.version)
-            digests = registry.verify(ref)
-            if digests.get("model.onnx") != pointer.sha256:
-                raise MlgitopsError(
-                    f"models/{name}/production.yaml names sha256 {pointer.sha256[:12]}…, but "
-                    f"version {pointer.version}'s model.onnx is {digests.get('model.onnx', '?')[:12]}…"
-                )
+            ref, digests = registry.verify_production(name, pointer)
         except MlgitopsError as exc:
             rows.append(
                 {

@@ -10,8 +10,8 @@ from typing import Any
 
 from rich.table import Table
 
-from ..errors import EXIT_OK, MlgitopsError
-from ..registry import Registry
+from ..errors import EXIT_OK, CheckFailedError, MlgitopsError
+from ..registry import ProductionPointer, Registry
 from ..spec import load_project
 from ..workspace import candidate_dir, drift_report_path
 from . import Context, Outcome
@@ -54,9 +54,7 @@ def _model_status(root: Path, registry: Registry, name: str, branches: set[str])
     try:
         pointer = registry.production(name)
         production = pointer.version if pointer else None
-        verified = (
-            "ok" if pointer is None else _verified(registry, name, pointer.version, pointer.sha256)
-        )
+        verified = "ok" if pointer is None else _verified(registry, name, pointer)
     except MlgitopsError as exc:
         production, verified = None, f"broken: {exc.message}"
     latest = registry.latest(name)
@@ -93,13 +91,12 @@ def _model_status(root: Path, registry: Registry, name: str, branches: set[str])
     }
 
 
-def _verified(registry: Registry, name: str, version: int, sha256: str) -> str:
-    digests = registry.verify(registry.ref(name, version))
-    return (
-        "ok"
-        if digests.get("model.onnx") == sha256
-        else "production.yaml digest differs from model.onnx"
-    )
+def _verified(registry: Registry, name: str, pointer: ProductionPointer) -> str:
+    try:
+        registry.verify_production(name, pointer)
+    except CheckFailedError as exc:
+        return exc.message
+    return "ok"
 
 
 def _read_json(path: Path) -> Any:
