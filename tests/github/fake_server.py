@@ -605,7 +605,6 @@ class FakeGitHub:
             },
         )
 
-
     # --- releases, deployments and the upload host ----------------------------------------
     # Release assets are uploaded to a second host (GitHub: uploads.github.com), named by
     # each release's `upload_url`; here a second server on another port.
@@ -623,9 +622,7 @@ class FakeGitHub:
         self._route("POST", "/repos/{owner}/{repo}/releases", self._create_release)
         self._route("GET", "/repos/{owner}/{repo}/releases/{release_id}", self._get_release)
         self._route("PATCH", "/repos/{owner}/{repo}/releases/{release_id}", self._update_release)
-        self._route(
-            "GET", "/repos/{owner}/{repo}/releases/{release_id}/assets", self._list_assets
-        )
+        self._route("GET", "/repos/{owner}/{repo}/releases/{release_id}/assets", self._list_assets)
         self._route(
             "DELETE", "/repos/{owner}/{repo}/releases/assets/{asset_id}", self._delete_asset
         )
@@ -670,7 +667,9 @@ class FakeGitHub:
         """The uploaded assets of the release `tag`, by name."""
         release = next(r for r in self.releases.values() if r["tag_name"] == tag)
         return {
-            a["name"]: a["content"] for a in self.assets.values() if a["release_id"] == release["id"]
+            a["name"]: a["content"]
+            for a in self.assets.values()
+            if a["release_id"] == release["id"]
         }
 
     def _asset(self, asset: dict[str, Any]) -> dict[str, Any]:
@@ -738,9 +737,7 @@ class FakeGitHub:
 
     def _list_assets(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
         release_id = self._known_release(params)
-        return 200, [
-            self._asset(a) for a in self.assets.values() if a["release_id"] == release_id
-        ]
+        return 200, [self._asset(a) for a in self.assets.values() if a["release_id"] == release_id]
 
     def _delete_asset(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
         if self.assets.pop(int(params["asset_id"]), None) is None:

@@ -54,6 +54,7 @@ class _Artifacts:
     features: list[str] | None = None
     onnx_bytes: bytes | None = None
     onnx: OnnxEvidence | None = None
+    replay: bytes | None = None  # holdout rows and scikit-learn's outputs (serve/replay.py)
 
 
 def run_model(
@@ -106,6 +107,8 @@ def _run_stages(
         key_train, key_convert = plan.stage("train").key, plan.stage("convert").key
         cached_train = cache.get("train", key_train)
         cached_convert = cache.get("convert", key_convert)
+        if cached_convert and "replay.json" not in cached_convert:
+            cached_convert = None  # from before versions recorded replay rows: convert again
         cached_data = cache.get_json("validate-data", plan.stage("validate-data").key)
         if cached_train and cached_convert and cached_data:
             timer.cached("validate-data", "data unchanged")
@@ -123,8 +126,10 @@ def _run_stages(
             timer.cached("convert", "model unchanged")
             art.onnx_bytes = cached_convert["model.onnx"]
             art.onnx = OnnxEvidence.model_validate_json(cached_convert["onnx.json"])
+            art.replay = cached_convert["replay.json"]
         else:
-            _convert(plan, model.onnx, cache, art, timer, fitted)
+            dataset = project.spec.datasets[plan.dataset]
+            _convert(plan, model.onnx, cache, art, timer, fitted, dataset)
         result.onnx = art.onnx.model_dump(mode="json") if art.onnx else None
         evidence = _evidence(
             project, plan, art, gates, options, production_ref.version if production_ref else None
@@ -311,9 +316,11 @@ def _convert(
     art: _Artifacts,
     timer: _StageTimer,
     fitted: Any,
+    dataset: Any,
 ) -> None:
     from ..onnx.convert import convert
     from ..onnx.evidence import onnx_evidence
+    from ..serve.replay import record_replay
 
     timer.start("convert")
     art.onnx_bytes = convert(fitted, onnx_spec.opset)
@@ -324,12 +331,14 @@ def _convert(
         timer.result.onnx = art.onnx.model_dump(mode="json")
         timer.result.report_markdown += parity.to_markdown()
         raise timer.fail("convert", [parity.message], "ONNX parity failed")
+    art.replay = record_replay(fitted, dataset, onnx_spec.tolerance).to_json_bytes()
     cache.put(
         "convert",
         plan.stage("convert").key,
         {
             "model.onnx": art.onnx_bytes,
             "onnx.json": art.onnx.model_dump_json(indent=2).encode(),
+            "replay.json": art.replay,
         },
     )
     timer.done(
@@ -467,6 +476,8 @@ def _artifact_files(
         files["model.onnx"] = art.onnx_bytes
     if art.profile is not None:
         files["profile.json"] = art.profile
+    if art.replay is not None:
+        files["replay.json"] = art.replay
     if policy_json is not None:
         files["policy.json"] = _json_bytes(policy_json)
     files["card.md"] = render_card(project, evidence, policy_json, production).encode()

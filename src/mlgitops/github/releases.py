@@ -98,7 +98,9 @@ class ReleasesApi:
     def update(self, release_id: int, *, name: str, body: str) -> Release:
         return Release.from_api(
             self._client._call(
-                "PATCH", f"{self._repo}/releases/{release_id}", json_body={"name": name, "body": body}
+                "PATCH",
+                f"{self._repo}/releases/{release_id}",
+                json_body={"name": name, "body": body},
             )
         )
 

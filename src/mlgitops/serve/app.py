@@ -56,9 +56,7 @@ def create_app(
                 "/v2/models/{model}/versions/{version}/ready", routes.model_ready, methods=["GET"]
             ),
             Route("/v2/models/{model}/infer", routes.infer, methods=["POST"]),
-            Route(
-                "/v2/models/{model}/versions/{version}/infer", routes.infer, methods=["POST"]
-            ),
+            Route("/v2/models/{model}/versions/{version}/infer", routes.infer, methods=["POST"]),
             Route("/invocations", routes.invocations, methods=["POST"]),
             Route("/metrics", routes.metrics, methods=["GET"]),
         ],
@@ -187,9 +185,7 @@ class _Routes:
             self.m.errors.labels(model.name, version, protocol, str(exc.status)).inc()
             return error(f"{model.name} v{version}: {exc.message}", exc.status)
         self.m.rows.labels(model.name, version).inc(rows)
-        self.m.latency.labels(model.name, version, protocol).observe(
-            time.perf_counter() - started
-        )
+        self.m.latency.labels(model.name, version, protocol).observe(time.perf_counter() - started)
         return response
 
     async def _json_body(self, request: Request) -> Any:

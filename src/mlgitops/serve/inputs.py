@@ -51,9 +51,7 @@ def feeds_from_columns(
                 + ", ".join(f"'{c.name}'" for c in model.inputs)
             )
         if len(values) != rows:
-            raise RequestError(
-                f"column '{column.name}' has {len(values)} values for {rows} rows"
-            )
+            raise RequestError(f"column '{column.name}' has {len(values)} values for {rows} rows")
         feeds[column.onnx_name] = _column_feed(column, values)
     return feeds
 
@@ -178,7 +176,9 @@ def oip_columns(model: ServedModel, body: Any) -> tuple[dict[str, list[Any]], in
     rows: int | None = None
     for index, tensor in enumerate(inputs):
         if not isinstance(tensor, dict):
-            raise RequestError(f"inputs[{index}] must be an object with name, shape, datatype, data")
+            raise RequestError(
+                f"inputs[{index}] must be an object with name, shape, datatype, data"
+            )
         name = tensor.get("name")
         if not isinstance(name, str):
             raise RequestError(f"inputs[{index}].name must be a string")
@@ -223,7 +223,9 @@ def mlflow_columns(model: ServedModel, body: Any) -> tuple[dict[str, list[Any]],
     Columns the model does not read (ids, the target) are ignored, as `predict` does.
     """
     if not isinstance(body, dict):
-        raise RequestError("the body must be a JSON object with dataframe_split or dataframe_records")
+        raise RequestError(
+            "the body must be a JSON object with dataframe_split or dataframe_records"
+        )
     formats = [key for key in ("dataframe_split", "dataframe_records") if key in body]
     if len(formats) != 1:
         raise RequestError(
@@ -248,9 +250,7 @@ def _split(split: Any) -> tuple[dict[str, list[Any]], int]:
     columns: dict[str, list[Any]] = {name: [] for name in names}
     for row, values in enumerate(data):
         if not isinstance(values, list) or len(values) != len(names):
-            raise RequestError(
-                f"dataframe_split.data[{row}] must be a list of {len(names)} values"
-            )
+            raise RequestError(f"dataframe_split.data[{row}] must be a list of {len(names)} values")
         for name, value in zip(names, values, strict=True):
             columns[name].append(value)
     return columns, len(data)
@@ -292,6 +292,4 @@ _END = object()
 def _unknown(name: str, known: list[str]) -> str:
     close = difflib.get_close_matches(name, known, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"the model has no input '{name}'{hint}; it reads " + ", ".join(
-        f"'{k}'" for k in known
-    )
+    return f"the model has no input '{name}'{hint}; it reads " + ", ".join(f"'{k}'" for k in known)

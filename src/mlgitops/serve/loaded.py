@@ -22,7 +22,16 @@ from ..spec.models import ColumnSpec, DatasetSpec
 
 PLATFORM = "onnx_onnxv1"
 # ONNX TensorProto element types -> Open Inference Protocol datatypes
-_DATATYPES = {1: "FP32", 2: "UINT8", 3: "INT8", 6: "INT32", 7: "INT64", 8: "BYTES", 9: "BOOL", 11: "FP64"}
+_DATATYPES = {
+    1: "FP32",
+    2: "UINT8",
+    3: "INT8",
+    6: "INT32",
+    7: "INT64",
+    8: "BYTES",
+    9: "BOOL",
+    11: "FP64",
+}
 
 
 @dataclass(frozen=True)

@@ -188,7 +188,9 @@ def replay(
     tensors = list(outputs.values())
     if not tensors:
         return _failed(model, version, record, "the server returned no outputs")
-    return compare(model, version, record, tensors[0]["data"], tensors[1]["data"] if len(tensors) > 1 else None)
+    return compare(
+        model, version, record, tensors[0]["data"], tensors[1]["data"] if len(tensors) > 1 else None
+    )
 
 
 def compare(

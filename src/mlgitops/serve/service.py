@@ -61,4 +61,6 @@ def build_service(
     metrics = ServeMetrics()
     store = ModelStore(lambda name: load_model(root, name), metrics)
     store.load(models)
-    return Service(models, store, metrics, create_app(store, metrics, max_body_bytes=max_body_bytes))
+    return Service(
+        models, store, metrics, create_app(store, metrics, max_body_bytes=max_body_bytes)
+    )

@@ -118,9 +118,7 @@ class ModelStore:
         if previous is None:
             return
         self._metrics.reload_failed.remove(name, _label(previous.version))
-        self._failures = MappingProxyType(
-            {k: v for k, v in self._failures.items() if k != name}
-        )
+        self._failures = MappingProxyType({k: v for k, v in self._failures.items() if k != name})
 
 
 def _label(version: int | None) -> str:

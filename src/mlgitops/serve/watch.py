@@ -35,7 +35,12 @@ def pointer_version(path: Path) -> int | None:
 
 class Watcher:
     def __init__(
-        self, root: Path, store: ModelStore, models: list[str], *, poll_seconds: float = POLL_SECONDS
+        self,
+        root: Path,
+        store: ModelStore,
+        models: list[str],
+        *,
+        poll_seconds: float = POLL_SECONDS,
     ) -> None:
         self._paths = {name: root / REGISTRY_DIR / name / PRODUCTION for name in models}
         self._store = store
