@@ -84,14 +84,16 @@ def _missing(column: InputColumn, row: int, value: Any) -> bool:
 
 
 def _bounded(column: InputColumn, row: int, value: float) -> float:
+    """`value` (an int or float, shown as sent) as a float, within the column's bounds."""
     spec = column.spec
-    if math.isinf(value):
+    number = float(value)
+    if math.isinf(number):
         raise _bad(column, row, value, "is not a finite number")
-    if spec.min is not None and value < spec.min:
+    if spec.min is not None and number < spec.min:
         raise _bad(column, row, value, f"is below the minimum {spec.min:g}")
-    if spec.max is not None and value > spec.max:
+    if spec.max is not None and number > spec.max:
         raise _bad(column, row, value, f"is above the maximum {spec.max:g}")
-    return value
+    return number
 
 
 def _integer(column: InputColumn, row: int, value: Any) -> float:
@@ -101,7 +103,7 @@ def _integer(column: InputColumn, row: int, value: Any) -> float:
         raise _bad(column, row, value, "is not an integer")
     if isinstance(value, float) and not value.is_integer():
         raise _bad(column, row, value, "is not a whole number")
-    return _bounded(column, row, float(value))
+    return _bounded(column, row, value)
 
 
 def _number(column: InputColumn, row: int, value: Any) -> float:
@@ -109,7 +111,7 @@ def _number(column: InputColumn, row: int, value: Any) -> float:
         return math.nan
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _bad(column, row, value, "is not a number")
-    return _bounded(column, row, float(value))
+    return _bounded(column, row, value)
 
 
 def _boolean(column: InputColumn, row: int, value: Any) -> float:
