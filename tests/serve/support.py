@@ -75,12 +75,11 @@ def running(root: Path, models: list[str] | None = None, **options: Any) -> Iter
         yield Running(address.url, service)
 
 
-def add_version(root: Path, model: str, *, edit: Any = None) -> int:
-    """Register a copy of the production version whose model.onnx differs in its bytes
+def add_version(root: Path, model: str, *, source: int = 1, edit: Any = None) -> int:
+    """Register a copy of version `source` whose model.onnx differs in its bytes
     (a doc string) but scores the same, or as `edit(proto)` changes it."""
     registry = Registry(root)
-    ref = registry.production_ref(model)
-    assert ref is not None
+    ref = registry.ref(model, source)
     files = {
         p.name: p.read_bytes()
         for p in ref.path.iterdir()
