@@ -615,6 +615,7 @@ class FakeGitHub:
         self.deployments: dict[int, dict[str, Any]] = {}
         self.deployment_statuses: dict[int, list[dict[str, Any]]] = {}
         self._next_release_id = 100
+        self._next_asset_id = 3000
         self._upload_server: BaseWSGIServer | None = None
         self._upload_thread: threading.Thread | None = None
         self._upload_routes: list[tuple[str, re.Pattern[str], str, Handler]] = []
@@ -754,7 +755,8 @@ class FakeGitHub:
                 [{"resource": "ReleaseAsset", "code": "already_exists", "field": "name"}],
             )
         content = request.get_data()
-        asset_id = 3000 + len(self.assets) + sum(1 for c in self.calls if c.method == "DELETE")
+        asset_id = self._next_asset_id
+        self._next_asset_id += 1
         self.assets[asset_id] = {
             "id": asset_id,
             "release_id": release_id,
