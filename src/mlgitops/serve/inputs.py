@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -154,7 +154,7 @@ def _allowed(values: Sequence[str | int | bool]) -> frozenset[str]:
     return frozenset(out)
 
 
-_CHECKS = {
+_CHECKS: dict[str, Callable[[InputColumn, int, Any], Any]] = {
     "integer": _integer,
     "number": _number,
     "boolean": _boolean,
