@@ -10,6 +10,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any
 
 from ..errors import BadInputError
@@ -51,6 +52,14 @@ def bind(host: str, port: int) -> socket.socket:
 def _server(app: ASGIApp) -> Any:
     import uvicorn
 
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            # SIGINT/SIGTERM ask the server to stop: finish in-flight requests, then return
+            # normally (uvicorn would raise the signal again afterwards); a second one forces.
+            if self.should_exit:
+                self.force_exit = True
+            self.should_exit = True
+
     config = uvicorn.Config(
         app,
         access_log=False,  # the app writes its own structured access log
@@ -61,7 +70,7 @@ def _server(app: ASGIApp) -> Any:
         timeout_graceful_shutdown=10,
         server_header=False,
     )
-    return uvicorn.Server(config)
+    return Server(config)
 
 
 def serve_forever(app: ASGIApp, sock: socket.socket) -> None:
