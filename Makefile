@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest install clean bench bench-env golden
+.PHONY: demo test lint typecheck pytest install clean bench bench-env bench-serve golden
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,18 @@ $(EVIDENTLY_VENV)/.installed: benchmarks/requirements-evidently.txt
 	$(EVIDENTLY_VENV)/bin/python -m pip install --quiet -r benchmarks/requirements-evidently.txt
 	touch $@
 
-bench-env: $(EVIDENTLY_VENV)/.installed
+MLFLOW_VENV := benchmarks/.venv-mlflow
+
+# MLflow's scoring server is the serving benchmark's baseline, never a runtime dependency.
+$(MLFLOW_VENV)/.installed: benchmarks/requirements-mlflow.txt
+	$(PYTHON) -m venv $(MLFLOW_VENV)
+	$(MLFLOW_VENV)/bin/python -m pip install --quiet -r benchmarks/requirements-mlflow.txt
+	touch $@
+
+bench-env: $(EVIDENTLY_VENV)/.installed $(MLFLOW_VENV)/.installed
+
+bench-serve: $(STAMP) $(MLFLOW_VENV)/.installed
+	$(BIN)/python benchmarks/bench_serve.py
 
 bench: $(STAMP) bench-env
 	$(BIN)/python benchmarks/run.py
