@@ -20,6 +20,12 @@ demo: $(STAMP)
 	$(BIN)/mlgitops run
 	$(BIN)/mlgitops drift churn-classifier
 	$(BIN)/mlgitops status
+	$(BIN)/mlgitops release --no-publish
+	@echo ""
+	@echo "Serve the production models (Open Inference Protocol and /invocations on 127.0.0.1:8080):"
+	@echo "  $(BIN)/mlgitops serve --watch"
+	@echo "Score one row, from another shell:"
+	@echo "  curl -s 'http://127.0.0.1:8080/invocations?model=churn-classifier' -H 'Content-Type: application/json' -d '{\"dataframe_records\": [{\"tenure_months\": 3, \"monthly_charges\": 99.19, \"total_charges\": 297.57, \"contract\": \"month-to-month\", \"payment_method\": \"electronic-check\", \"senior_citizen\": false, \"support_calls\": 0}]}'"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks data
