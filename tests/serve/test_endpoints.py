@@ -134,6 +134,8 @@ def test_infer_single_row_and_chosen_outputs(served: Running) -> None:
             "column 'monthly_charges', row 0: 'cheap' is not a number",
         ),
         (infer_body(contract="weekly"), "column 'contract', row 0: 'weekly' is not one of"),
+        (infer_body(support_calls=10**400), "column 'support_calls', row 0: 1000"),
+        (infer_body(monthly_charges=1e39), "is not a finite number in float32's range"),
         (infer_body(contract=None), "column 'contract', row 0: None is missing"),
         (
             infer_body(senior_citizen="maybe"),
@@ -259,3 +261,36 @@ def test_the_server_listens_where_it_was_told(served: Running) -> None:
     assert host == "127.0.0.1"
     with socket.create_connection((host, int(port)), timeout=5):
         pass
+
+
+ODD_VALUES: list[Any] = [
+    {"a": 1},
+    [1, [2]],
+    "",
+    "x" * 10_000,
+    "[/red]markup",
+    "\u0000\u202e",
+    -0.0,
+    True,
+    1e308,
+    -(10**30),
+]
+
+
+def test_no_value_in_any_column_makes_a_500(served: Running) -> None:
+    statuses = set()
+    for column in CHURN_ROW:
+        for value in ODD_VALUES:
+            for body in (
+                infer_body(**{column: value}),
+                {"dataframe_records": [CHURN_ROW | {column: value}]},
+            ):
+                path = (
+                    f"/v2/models/{CHURN}/infer"
+                    if "inputs" in body
+                    else f"/invocations?model={CHURN}"
+                )
+                response = post(served, path, body)
+                statuses.add(response.status_code)
+                assert response.status_code in (200, 400), (column, value, response.text)
+    assert statuses == {200, 400}  # some odd values are fine (-0.0, True where boolean)

@@ -27,6 +27,7 @@ NUMERIC_DATATYPES = frozenset(
     | {"FP16", "FP32", "FP64"}
 )
 SHOWN = 60  # characters of a bad value shown back
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 class RequestError(Exception):
@@ -86,9 +87,12 @@ def _missing(column: InputColumn, row: int, value: Any) -> bool:
 def _bounded(column: InputColumn, row: int, value: float) -> float:
     """`value` (an int or float, shown as sent) as a float, within the column's bounds."""
     spec = column.spec
-    number = float(value)
-    if math.isinf(number):
-        raise _bad(column, row, value, "is not a finite number")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer literal with hundreds of digits
+        number = math.inf
+    if not abs(number) <= FLOAT32_MAX:  # the model reads float32
+        raise _bad(column, row, value, "is not a finite number in float32's range")
     if spec.min is not None and number < spec.min:
         raise _bad(column, row, value, f"is below the minimum {spec.min:g}")
     if spec.max is not None and number > spec.max:
