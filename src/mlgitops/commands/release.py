@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,8 +31,9 @@ from rich.table import Table
 
 from .. import atomic
 from ..errors import EXIT_CHECK_FAILED, EXIT_OK, BadInputError, MlgitopsError
-from ..registry import MANIFEST, REGISTRY_DIR, Registry, VersionRef
+from ..registry import MANIFEST, REGISTRY_DIR, ProductionPointer, Registry, VersionRef
 from ..spec import load_project
+from ..workspace import ReleaseRecord, release_bytes
 from . import Annotation, Context, Outcome
 
 RELEASE_ASSETS = ("model.onnx", "card.md", MANIFEST)
@@ -83,6 +83,7 @@ class _Row:
     message: str
     sha256: str | None = None
     ref: VersionRef | None = None
+    pointer: ProductionPointer | None = None
     files: dict[str, bytes] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -144,6 +145,7 @@ def _verify(registry: Registry, name: str, *, explicit: bool) -> _Row | None:
         f"{len(digests)} artifacts match their digests",
         sha256=pointer.sha256,
         ref=ref,
+        pointer=pointer,
     )
     row.extra["digests"] = digests
     return row
@@ -229,14 +231,16 @@ def _write_bundles(root: Path, output: Path, rows: list[_Row]) -> None:
     base = output if output.is_absolute() else root / output
     for row in rows:
         files = dict(row.files)
-        files["release.json"] = (
-            json.dumps(
-                {"model": row.model, "version": row.version, "sha256": row.extra["digests"]},
-                indent=2,
-                sort_keys=True,
+        assert row.pointer is not None
+        files["release.json"] = release_bytes(
+            ReleaseRecord(
+                model=row.model,
+                version=row.pointer.version,
+                sha256=row.extra["digests"],
+                promoted_at=row.pointer.promoted_at,
+                pull_request=row.pointer.pull_request,
             )
-            + "\n"
-        ).encode()
+        )
         bundle = base / _tag(row)
         atomic.replace_directory(bundle, files)
         row.extra["bundle"] = str(
