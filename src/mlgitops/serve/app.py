@@ -86,6 +86,21 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
 class _Routes:
     def __init__(self, store: ModelStore, metrics: ServeMetrics, max_body_bytes: int) -> None:
         self.store, self.m, self.limit = store, metrics, max_body_bytes
+        self._series: dict[tuple[str, str, str], tuple[Any, Any, Any]] = {}
+
+    def series(self, model: str, version: str, protocol: str) -> tuple[Any, Any, Any]:
+        """The request counter, latency histogram and row counter of one model version
+        (looked up once: `labels()` takes a lock and hashes on every call)."""
+        key = (model, version, protocol)
+        found = self._series.get(key)
+        if found is None:
+            found = (
+                self.m.requests.labels(model, version, protocol),
+                self.m.latency.labels(model, version, protocol),
+                self.m.rows.labels(model, version),
+            )
+            self._series[key] = found
+        return found
 
     # --- health and metadata -------------------------------------------------------------
 
@@ -165,7 +180,8 @@ class _Routes:
         started = time.perf_counter()
         version = str(model.version)
         request.state.model, request.state.version = model.name, version
-        self.m.requests.labels(model.name, version, protocol).inc()
+        requests, latency, scored = self.series(model.name, version, protocol)
+        requests.inc()
         try:
             body = await self._json_body(request)
             if protocol == "v2":
@@ -184,8 +200,8 @@ class _Routes:
         except RequestError as exc:
             self.m.errors.labels(model.name, version, protocol, str(exc.status)).inc()
             return error(f"{model.name} v{version}: {exc.message}", exc.status)
-        self.m.rows.labels(model.name, version).inc(rows)
-        self.m.latency.labels(model.name, version, protocol).observe(time.perf_counter() - started)
+        scored.inc(rows)
+        latency.observe(time.perf_counter() - started)
         return response
 
     async def _json_body(self, request: Request) -> Any:
@@ -295,32 +311,42 @@ class AccessLog:
             return
         started = time.perf_counter()
         status = 500
+        logged = False
         scope.setdefault("state", {})
+
+        def write() -> None:
+            nonlocal logged
+            logged = True
+            if not access_log.isEnabledFor(logging.INFO):
+                return
+            state = scope.get("state") or {}
+            client = scope.get("client")
+            access_log.info(
+                json.dumps(
+                    {
+                        "method": scope["method"],
+                        "path": scope["path"][:200],
+                        "status": status,
+                        "model": state.get("model"),
+                        "version": state.get("version"),
+                        "ms": round((time.perf_counter() - started) * 1000, 3),
+                        "bytes_in": state.get("bytes_in", 0),
+                        "client": client[0] if client else None,
+                    },
+                    ensure_ascii=True,
+                )
+            )
 
         async def record(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                write()  # before the last bytes leave: a client that has its answer finds the line
             await send(message)
 
         try:
             await self.app(scope, receive, record)
         finally:
-            if access_log.isEnabledFor(logging.INFO):
-                state = scope.get("state") or {}
-                client = scope.get("client")
-                access_log.info(
-                    json.dumps(
-                        {
-                            "method": scope["method"],
-                            "path": scope["path"][:200],
-                            "status": status,
-                            "model": state.get("model"),
-                            "version": state.get("version"),
-                            "ms": round((time.perf_counter() - started) * 1000, 3),
-                            "bytes_in": state.get("bytes_in", 0),
-                            "client": client[0] if client else None,
-                        },
-                        ensure_ascii=True,
-                    )
-                )
+            if not logged:  # the client went away, or the app failed before answering
+                write()
