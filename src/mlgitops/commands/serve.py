@@ -36,11 +36,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (0: any free one)")
     parser.add_argument(
         "--model",
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
         metavar="NAME",
         dest="models",
-        help="serve only this model (repeatable; default: every model in production)",
+        help="serve only these models (default: every model in production)",
     )
     parser.add_argument(
         "--watch", action="store_true", help="reload a model when its production.yaml changes"
