@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -163,3 +164,48 @@ def test_a_request_holding_the_old_model_finishes_on_it(root: Path) -> None:
         outputs = held.score(feeds_from_columns(held, columns, rows))
         assert [tensor.name for tensor, _ in outputs] == ["label", "probabilities"]
         assert store.reload(CHURN).status == "unchanged"
+
+
+def test_a_request_in_flight_over_the_socket_finishes_on_the_old_version(root: Path) -> None:
+    """Half a body is sent, the server has picked the model (it is reading the body), the
+    version switches, the rest arrives: the answer comes from the old version."""
+    import json
+    import socket
+
+    from mlgitops.serve import server as http
+    from mlgitops.serve.service import build_service
+
+    service = build_service(root, [CHURN])
+    reading = threading.Event()
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        async def watched() -> Any:
+            if scope.get("path", "").endswith("/infer"):
+                reading.set()  # the app reads the body only after it has taken its model
+            return await receive()
+
+        await service.app(scope, watched, send)
+
+    body = json.dumps(infer_body()).encode()
+    head = (
+        f"POST /v2/models/{CHURN}/infer HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with http.background(app) as address:
+        with socket.create_connection((address.host, address.port), timeout=WAIT) as sock:
+            sock.sendall(head + body[:10])
+            assert reading.wait(WAIT)
+            Registry(root).set_production(CHURN, add_version(root, CHURN))
+            assert service.store.reload(CHURN).status == "switched"
+            sock.sendall(body[10:])
+            answer = b""
+            while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+                chunk = sock.recv(65536)
+                assert chunk, answer
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200")
+        assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["model_version"] == "1"
+        fresh = requests.post(
+            f"{address.url}/v2/models/{CHURN}/infer", json=infer_body(), timeout=WAIT
+        )
+        assert fresh.json()["model_version"] == "2"
