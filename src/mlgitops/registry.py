@@ -31,6 +31,7 @@ ARTIFACTS = (
     "profile.json",
     "policy.json",
     "card.md",
+    "replay.json",  # holdout rows and scikit-learn's outputs, replayed before a release
 )
 
 

@@ -66,6 +66,7 @@ def test_promote_opens_one_pull_request_with_the_registry_change(
         "profile.json",
         "policy.json",
         "card.md",
+        "replay.json",
         "manifest.json",
     }
     assert all(p.startswith(f"models/{MODEL}/") for p in changed)

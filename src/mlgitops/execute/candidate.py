@@ -65,6 +65,7 @@ def candidate_files(ctx: StageContext) -> dict[str, bytes]:
         "lineage.json": evidence.lineage.model_dump_json(indent=2).encode() + b"\n",
         "model.onnx": ctx.get(ConvertResult).model_onnx,
         "profile.json": ctx.get(TrainingResult).profile,
+        "replay.json": ctx.get(ConvertResult).replay,
     }
     if policy is not None:
         files["policy.json"] = policy_bytes(policy.report)

@@ -62,6 +62,7 @@ class GatesResult(StageResult):
 class ConvertResult(StageResult):
     model_onnx: bytes
     onnx: OnnxEvidence
+    replay: bytes  # replay.json: holdout rows and scikit-learn's outputs (serve/replay.py)
 
     def summary(self) -> str:
         return f"parity max |diff| {self.onnx.max_abs_diff:.2e} on {self.onnx.rows_checked} rows"

@@ -157,13 +157,16 @@ def test_gates(
 test_gates.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
-def convert(fitted: TrainResult, onnx: OnnxSpec) -> ConvertResult:
+def convert(fitted: TrainResult, onnx: OnnxSpec, dataset: DatasetSpec) -> ConvertResult:
     from ..onnx.convert import convert as to_onnx
     from ..onnx.evidence import onnx_evidence
+    from ..serve.replay import record_replay
 
     model_onnx = to_onnx(fitted, onnx.opset)
     evidence, parity = onnx_evidence(model_onnx, fitted, opset=onnx.opset, tolerance=onnx.tolerance)
-    result = ConvertResult(model_onnx=model_onnx, onnx=evidence)
+    # rows the release replays through the server; recorded here, where the fitted pipeline is
+    replay = record_replay(fitted, dataset, onnx.tolerance).to_json_bytes()
+    result = ConvertResult(model_onnx=model_onnx, onnx=evidence, replay=replay)
     if not evidence.passed:
         raise StageFailedError(
             [parity.message], "ONNX parity failed", found=result, markdown=parity.to_markdown()
@@ -278,7 +281,7 @@ def _run_test(ctx: StageContext) -> GatesResult:
 
 def _run_convert(ctx: StageContext) -> ConvertResult:
     assert ctx.fitted is not None  # the driver runs train first (Stage.needs_fitted)
-    return convert(ctx.fitted, ctx.model.onnx)
+    return convert(ctx.fitted, ctx.model.onnx, ctx.dataset)
 
 
 def _run_policy(ctx: StageContext) -> PolicyResult:
