@@ -262,7 +262,7 @@ def _binned_draws(
     full = counts.astype(np.float64)[None, :]
     sampled = rng.multinomial(truth.rows, counts / counts.sum(), size=resamples).astype(np.float64)
     out: list[dict[str, np.ndarray]] = []
-    for model, (b, bin_scale) in zip(models, model_bins, strict=True):
+    for model, (_bins, bin_scale) in zip(models, model_bins, strict=True):
         cell_bin = (cells // bin_scale) % per_model
         cell_class = cells % classes if classification else None
         quantities = _cell_quantities(truth, model, inverse, counts, names)
@@ -281,7 +281,7 @@ def _bin_key(truth: Truth, model: Outputs) -> np.ndarray:
     assert model.proba is not None
     if len(truth.classes) == 2:
         return model.proba[:, 1 if truth.positive is None else truth.positive]
-    return model.proba[np.arange(truth.rows), truth.y]  # the true class's probability
+    return np.asarray(model.proba[np.arange(truth.rows), truth.y])  # the true class's probability
 
 
 def _cell_quantities(
@@ -333,15 +333,15 @@ def _cell_metric(
         return np.where((n_pos > 0) & (n_neg > 0), auc, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         if name == "log_loss":
-            return k @ q["loss"] / total
+            return np.asarray(k @ q["loss"] / total)
         if name == "rmse":
-            return np.sqrt(k @ q["sq"] / total)
+            return np.asarray(np.sqrt(k @ q["sq"] / total))
         if name == "mae":
-            return k @ q["abs"] / total
+            return np.asarray(k @ q["abs"] / total)
         if name == "mape":
-            return k @ q["pct"] / total
+            return np.asarray(k @ q["pct"] / total)
         sst = k @ q["y2"] - (k @ q["y"]) ** 2 / total
-        return 1.0 - (k @ q["sq"]) / sst
+        return np.asarray(1.0 - (k @ q["sq"]) / sst)
 
 
 # --- score metrics: row weights ---------------------------------------------------------
@@ -395,7 +395,9 @@ def _roc_auc(truth: Truth, model: Outputs, weights: np.ndarray) -> np.ndarray:
     per_class = [
         weighted_auc(model.proba[:, c], truth.y == c, weights) for c in range(len(truth.classes))
     ]
-    return np.mean(per_class, axis=0)  # NaN when any class is missing, as scikit-learn refuses
+    return np.asarray(
+        np.mean(per_class, axis=0)
+    )  # NaN when any class is missing, as scikit-learn refuses
 
 
 def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -416,7 +418,7 @@ def _errors(truth: Truth, model: Outputs) -> np.ndarray:
 
 
 def _rmse(truth: Truth, model: Outputs, weights: np.ndarray) -> np.ndarray:
-    return np.sqrt(_weighted_mean(_errors(truth, model) ** 2, weights))
+    return np.asarray(np.sqrt(_weighted_mean(_errors(truth, model) ** 2, weights)))
 
 
 def _mae(truth: Truth, model: Outputs, weights: np.ndarray) -> np.ndarray:
