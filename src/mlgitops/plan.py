@@ -85,6 +85,31 @@ def model_input_files(project: Project, name: str) -> list[str]:
     return files
 
 
+# Spec fields that came after the first cache keys: they enter a key only when set, so
+# a spec that leaves them at their defaults keeps its registered versions' keys.
+_LATER_MODEL_DEFAULTS: dict[str, Any] = {"positive_class": None}
+_LATER_SPLIT_DEFAULTS: dict[str, Any] = {"by": "random", "test": None}
+_LATER_DRIFT_DEFAULTS: dict[str, Any] = {"triggers": ["data"], "performance": None}
+
+
+def _trained_section(model: dict[str, Any], dataset: dict[str, Any]) -> dict[str, Any]:
+    """What of the model's and dataset's spec can change the trained model.
+
+    `evaluation` cannot (it is the evaluate stage's); later fields at their
+    defaults are left out (see above).
+    """
+    model = {k: v for k, v in model.items() if k != "evaluation"}
+    model = _without_defaults(model, _LATER_MODEL_DEFAULTS)
+    model["split"] = _without_defaults(model["split"], _LATER_SPLIT_DEFAULTS)
+    if model.get("drift") is not None:
+        model["drift"] = _without_defaults(model["drift"], _LATER_DRIFT_DEFAULTS)
+    return {"model": model, "dataset": _without_defaults(dataset, {"timestamp": None})}
+
+
+def _without_defaults(section: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in section.items() if k not in defaults or v != defaults[k]}
+
+
 def plan_model(
     project: Project,
     name: str,
@@ -92,6 +117,7 @@ def plan_model(
     *,
     production_sha256: str | None = None,
     drift_sha256: str | None = None,
+    current_sha256: str | None = None,
     today: str = "",
     versions: dict[str, str] | None = None,
 ) -> ModelPlan:
@@ -105,10 +131,10 @@ def plan_model(
     versions = versions or library_versions()
     model = project.spec.models[name]
     dataset = project.spec.datasets[model.dataset]
-    spec_section = {
-        "model": model.model_dump(mode="json", by_alias=True),
-        "dataset": dataset.model_dump(mode="json", by_alias=True),
-    }
+    spec_section = _trained_section(
+        model.model_dump(mode="json", by_alias=True),
+        dataset.model_dump(mode="json", by_alias=True),
+    )
     spec_sha = digest(spec_section)
     data_sha = file_digests[dataset.path]
     pipeline = project.pipelines[name].model_dump(mode="json", by_alias=True)
@@ -118,15 +144,25 @@ def plan_model(
     validate_key = digest("validate-data", data_sha, spec_section["dataset"], versions)
     train_key = digest("train", validate_key, spec_sha, pipeline_sha, versions)
     gates = {k: v.model_dump() for k, v in model.gates.items()}
-    test_key = digest("test", train_key, gates, production_sha256)
     convert_key = digest("convert", train_key, model.onnx.model_dump())
+    # evaluate reads the holdout and predictions (train), both models' ONNX and today's labels
+    evaluate_key = digest(
+        "evaluate",
+        train_key,
+        convert_key,
+        model.evaluation.model_dump(mode="json"),
+        production_sha256,
+        current_sha256,
+    )
+    test_key = digest("test", evaluate_key, gates)
     policy_key = digest("policy", test_key, convert_key, policy_digests, today, drift_sha256)
     register_key = digest("register", policy_key)
     stages = (
         StagePlan("validate-data", validate_key),
         StagePlan("train", train_key),
-        StagePlan("test", test_key),
         StagePlan("convert", convert_key),
+        StagePlan("evaluate", evaluate_key),
+        StagePlan("test", test_key),
         StagePlan("policy", policy_key),
         StagePlan("register", register_key),
     )

@@ -71,7 +71,10 @@ def curve_chart(title: str, curve: Curve, *, diagonal: bool = False) -> str:
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     def cell(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+        out = text.replace("\\", "\\\\").replace("\n", " ")
+        for ch in "|<>*_`[]":  # user text in a cell is text, never markup
+            out = out.replace(ch, "\\" + ch)
+        return out
 
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]

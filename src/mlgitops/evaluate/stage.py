@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..onnx.score import OnnxScorer
-
     from ..spec.models import DatasetSpec, EvaluationSpec, Task
 
 NUMERIC_TYPES = frozenset({"integer", "number"})

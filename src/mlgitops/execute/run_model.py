@@ -1,4 +1,4 @@
-"""Run one model through validate-data → train → test → convert → policy → register.
+"""Run one model through validate-data → train → convert → evaluate → test → policy → register.
 
 Each stage is keyed by the content of its inputs (see `plan.py`). Stage
 outputs are data (JSON, ONNX bytes) in the stage cache; a fitted scikit-learn
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import atomic
+from ..errors import MlgitopsError
 from ..evidence import (
     CandidateEvidence,
     DataEvidence,
@@ -54,6 +55,11 @@ class _Artifacts:
     features: list[str] | None = None
     onnx_bytes: bytes | None = None
     onnx: OnnxEvidence | None = None
+    holdout: bytes | None = None  # parquet: the holdout rows, every dataset column
+    predictions: bytes | None = None  # parquet: the candidate's predictions on them
+    positive: str | None = None
+    evaluation: Any = None  # evaluate.record.EvaluationRecord
+    plots: dict[str, bytes] | None = None
 
 
 def run_model(
@@ -68,7 +74,7 @@ def run_model(
     model = project.spec.models[plan.model]
     result = ModelRunResult(model=plan.model, task=model.task)
     started = time.perf_counter()
-    progress = reporter.task(f"{plan.model}: starting", total=6)
+    progress = reporter.task(f"{plan.model}: starting", total=7)
     try:
         _run_stages(project, plan, cache, registry, options, result, progress)
     finally:
@@ -116,8 +122,6 @@ def _run_stages(
         else:
             frame = _validate_data(project, plan, cache, art, timer)
             fitted = _train(project, plan, cache, art, timer, frame)
-        # test: gates against production
-        gates = _test(model.gates, plan.stage("test").key, cache, art, production, timer, result)
         # convert: ONNX + parity + latency
         if cached_convert and fitted is None:
             timer.cached("convert", "model unchanged")
@@ -126,6 +130,10 @@ def _run_stages(
         else:
             _convert(plan, model.onnx, cache, art, timer, fitted)
         result.onnx = art.onnx.model_dump(mode="json") if art.onnx else None
+        # evaluate: intervals, production on the same rows, slices, diagnostics
+        _evaluate(project, plan, cache, registry, production_ref, art, timer)
+        # test: gates, max_drop on the paired numbers
+        gates = _test(model.gates, plan.stage("test").key, cache, art, production, timer, result)
         evidence = _evidence(
             project, plan, art, gates, options, production_ref.version if production_ref else None
         )
@@ -141,7 +149,7 @@ def _run_stages(
     except _StageFailedError as failure:
         result.failed_stage = failure.stage
         result.problems.extend(failure.problems)
-        for name in ("validate-data", "train", "test", "convert", "policy", "register"):
+        for name in ("validate-data", "train", "convert", "evaluate", "test", "policy", "register"):
             if result.stage(name) is None:
                 result.stages.append(StageResult(name, "skipped", detail=f"{failure.stage} failed"))
         _write_candidate(project.root, plan.model, failure.candidate, result)
@@ -245,6 +253,11 @@ def _train(
         model.task,
     )
     art.profile = profile.to_json_bytes()
+    from ..evaluate.record import holdout_bytes, predictions_bytes
+
+    art.holdout = holdout_bytes(frame.loc[trained.X_test.index])
+    art.predictions = predictions_bytes(trained.y_pred, trained.proba, trained.classes)
+    art.positive = trained.positive
     cache.put(
         "train",
         plan.stage("train").key,
@@ -253,6 +266,9 @@ def _train(
             "training.json": art.training.model_dump_json(indent=2).encode(),
             "features.json": _json_bytes(art.features),
             "profile.json": art.profile,
+            "holdout.parquet": art.holdout,
+            "predictions.parquet": art.predictions,
+            "positive.json": _json_bytes({"positive_class": art.positive}),
         },
     )
     timer.done("train", f"{art.training.rows_train} train / {art.training.rows_test} holdout rows")
@@ -264,6 +280,9 @@ def _load_train(art: _Artifacts, files: dict[str, bytes]) -> None:
     art.training = TrainingEvidence.model_validate_json(files["training.json"])
     art.features = json.loads(files["features.json"])
     art.profile = files["profile.json"]
+    art.holdout = files["holdout.parquet"]
+    art.predictions = files["predictions.parquet"]
+    art.positive = json.loads(files["positive.json"])["positive_class"]
 
 
 def _test(
@@ -286,7 +305,10 @@ def _test(
         timer.cached("test", _gates_detail(results))
         return results
     timer.start("test")
-    report = evaluate_gates(dict(gates), art.metrics, production.metrics if production else None)
+    comparison = art.evaluation.comparison if art.evaluation is not None else None
+    report = evaluate_gates(
+        dict(gates), art.metrics, production.metrics if production else None, comparison
+    )
     result.gates = [g.model_dump(mode="json") for g in report.results]
     if not report.passed:
         failed = [g for g in report.results if g.status == "failed"]
@@ -295,6 +317,67 @@ def _test(
     cache.put_json("test", key, result.gates)
     timer.done("test", _gates_detail(report.results))
     return list(report.results)
+
+
+def _evaluate(
+    project: Project,
+    plan: ModelPlan,
+    cache: StageCache,
+    registry: Registry,
+    production_ref: Any,
+    art: _Artifacts,
+    timer: _StageTimer,
+) -> None:
+    from ..evaluate.record import EvaluationRecord
+
+    key = plan.stage("evaluate").key
+    cached = cache.get("evaluate", key)
+    if cached is not None:
+        art.evaluation = EvaluationRecord.model_validate_json(cached["evaluation.json"])
+        art.plots = {k: v for k, v in cached.items() if k.endswith(".png")}
+        timer.cached("evaluate", _evaluate_detail(art.evaluation))
+        return
+    from ..evaluate.record import evaluate_candidate
+
+    timer.start("evaluate")
+    assert art.holdout and art.predictions and art.training and art.features is not None
+    production_onnx = None
+    if production_ref is not None:
+        try:
+            production_onnx = registry.read_artifact(production_ref, "model.onnx")
+        except (FileNotFoundError, MlgitopsError):
+            production_onnx = None
+    model = project.spec.models[plan.model]
+    record, plots = evaluate_candidate(
+        project.root,
+        project.spec.datasets[plan.dataset],
+        model,
+        art.training,
+        list(art.features),
+        list(art.metrics or {}),
+        art.positive,
+        art.holdout,
+        art.predictions,
+        art.onnx_bytes,
+        production_onnx,
+        production_ref.version if production_ref is not None else None,
+    )
+    art.evaluation, art.plots = record, plots
+    cache.put(
+        "evaluate",
+        key,
+        {"evaluation.json": record.model_dump_json(indent=2).encode(), **plots},
+    )
+    timer.done("evaluate", _evaluate_detail(record))
+
+
+def _evaluate_detail(record: Any) -> str:
+    paired = (
+        f"paired with v{record.comparison_production_version} on {record.evaluation.rows} rows"
+        if record.comparison is not None
+        else "no production to pair with"
+    )
+    return f"{record.evaluation.resamples} resamples, {paired}"
 
 
 def _gates_detail(results: list[GateResult]) -> str:
@@ -375,6 +458,8 @@ def _evidence(
         training=art.training,
         onnx=art.onnx,
         lineage=lineage,
+        positive_class=art.positive,
+        **(art.evaluation.evidence_fields() if art.evaluation is not None else {}),
     )
 
 
@@ -458,9 +543,11 @@ def _artifact_files(
     policy_json: dict[str, Any] | None,
     production: CandidateEvidence | None,
 ) -> dict[str, bytes]:
+    from ..evaluate.record import metrics_file
+
     files = {
         "evidence.json": evidence.model_dump_json(indent=2).encode() + b"\n",
-        "metrics.json": _json_bytes(evidence.metrics, sort_keys=False),
+        "metrics.json": metrics_file(evidence),
         "lineage.json": evidence.lineage.model_dump_json(indent=2).encode() + b"\n",
     }
     if art.onnx_bytes is not None:
@@ -469,7 +556,10 @@ def _artifact_files(
         files["profile.json"] = art.profile
     if policy_json is not None:
         files["policy.json"] = _json_bytes(policy_json)
-    files["card.md"] = render_card(project, evidence, policy_json, production).encode()
+    files.update(art.plots or {})
+    files["card.md"] = render_card(
+        project, evidence, policy_json, production, sorted(art.plots or {})
+    ).encode()
     return files
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .. import atomic
 from ..plan import ModelPlan, library_versions, plan_model
+from ..plan import digest as digest_of
 from ..progress import NullReporter, Reporter
 from ..registry import Registry
 from ..spec import Project
@@ -32,6 +33,20 @@ def git_commit(root: Path) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
+def current_digest(project: Project, current: str | None) -> str | None:
+    """One digest over the current data files (their labelled rows feed the evaluate stage)."""
+    if current is None:
+        return None
+    from ..data.stream import resolve_files
+    from ..errors import MlgitopsError
+
+    try:
+        files = resolve_files(current, project.root)
+    except MlgitopsError:
+        return None
+    return digest_of([(display, atomic.sha256_file(path)) for path, display in files])
+
+
 def plan_models(
     project: Project, names: list[str], registry: Registry, today: dt.date
 ) -> list[ModelPlan]:
@@ -51,6 +66,7 @@ def plan_models(
                 data_digests,
                 production_sha256=pointer.sha256 if pointer else None,
                 drift_sha256=atomic.sha256_file(drift_report) if drift_report.is_file() else None,
+                current_sha256=current_digest(project, dataset.current),
                 today=today.isoformat(),
                 versions=versions,
             )

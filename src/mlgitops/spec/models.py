@@ -214,7 +214,9 @@ class SplitSpec(StrictModel):
         if self.by == "time" and self.test is None:
             raise ValueError("split.by: time needs test: {days: N}, the newest days held out")
         if self.by == "random" and self.test is not None:
-            raise ValueError("split.test applies to split.by: time; use test_size for a random split")
+            raise ValueError(
+                "split.test applies to split.by: time; use test_size for a random split"
+            )
         return self
 
 
@@ -295,7 +297,7 @@ class DriftSpec(StrictModel):
     """The dataset drifts when this share of features drift."""
     on_drift: OnDrift = "promote"
     """promote (retrain and open a pull request), issue, or fail."""
-    triggers: list[DriftTrigger] = Field(default_factory=lambda: ["data"], min_length=1)
+    triggers: list[DriftTrigger] = Field(default_factory=lambda: ["data"], min_length=1)  # type: ignore[arg-type]
     """What counts as drift: data (features), prediction (the model's scores), performance
     (quality on labelled current rows; needs `performance`)."""
     performance: PerformanceSpec | None = None

@@ -137,16 +137,16 @@ def check_model(
         if problem:
             out.append(doc.diagnostic((*loc, "drift", "schedule"), problem))
     performance = model.drift.performance if model.drift is not None else None
-    if performance is not None and sections.metric_names.get(name) is not None:
-        if performance.metric not in metrics:
-            out.append(
-                doc.diagnostic(
-                    (*loc, "drift", "performance", "metric"),
-                    f"'{performance.metric}' is not in metrics"
-                    + suggest(performance.metric, metrics)
-                    + f"; add '{performance.metric}' to metrics",
-                )
+    listed = sections.metric_names.get(name) is not None
+    if performance is not None and listed and performance.metric not in metrics:
+        out.append(
+            doc.diagnostic(
+                (*loc, "drift", "performance", "metric"),
+                f"'{performance.metric}' is not in metrics"
+                + suggest(performance.metric, metrics)
+                + f"; add '{performance.metric}' to metrics",
             )
+        )
     return out
 
 
