@@ -89,20 +89,21 @@ def model_input_files(project: Project, name: str) -> list[str]:
 # a spec that leaves them at their defaults keeps its registered versions' keys.
 _LATER_MODEL_DEFAULTS: dict[str, Any] = {"positive_class": None}
 _LATER_SPLIT_DEFAULTS: dict[str, Any] = {"by": "random", "test": None}
-_LATER_DRIFT_DEFAULTS: dict[str, Any] = {"triggers": ["data"], "performance": None}
+# What counts as drift, and performance monitoring, never change the trained model.
+_NOT_TRAINED_DRIFT = ("triggers", "performance")
 
 
 def _trained_section(model: dict[str, Any], dataset: dict[str, Any]) -> dict[str, Any]:
     """What of the model's and dataset's spec can change the trained model.
 
-    `evaluation` cannot (it is the evaluate stage's); later fields at their
-    defaults are left out (see above).
+    `evaluation` and the drift triggers cannot (they are the evaluate stage's
+    and drift's); later fields at their defaults are left out (see above).
     """
     model = {k: v for k, v in model.items() if k != "evaluation"}
     model = _without_defaults(model, _LATER_MODEL_DEFAULTS)
     model["split"] = _without_defaults(model["split"], _LATER_SPLIT_DEFAULTS)
     if model.get("drift") is not None:
-        model["drift"] = _without_defaults(model["drift"], _LATER_DRIFT_DEFAULTS)
+        model["drift"] = {k: v for k, v in model["drift"].items() if k not in _NOT_TRAINED_DRIFT}
     return {"model": model, "dataset": _without_defaults(dataset, {"timestamp": None})}
 
 
