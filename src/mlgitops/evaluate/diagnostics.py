@@ -21,7 +21,7 @@ from ..evidence import (
     ResidualBin,
 )
 from ..registries import HIGHER_IS_BETTER
-from .bootstrap import Outputs, Truth, brier, resample_metrics
+from .bootstrap import Outputs, Truth, brier, resample_metrics, weighted_auc
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,32 +71,45 @@ def diagnose(truth: Truth, model: Outputs) -> DiagnosticsEvidence:
     return out
 
 
-def roc_curve(scores: np.ndarray, positive: np.ndarray) -> Curve:
-    from sklearn.metrics import roc_auc_score, roc_curve
+def _thresholds(scores: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """True and false positives when predicting positive at or above each distinct score."""
+    order = np.argsort(-scores, kind="stable")
+    ordered = scores[order]
+    ends = np.r_[np.flatnonzero(ordered[1:] != ordered[:-1]), len(ordered) - 1]
+    true_positives = np.cumsum(positive[order])[ends].astype(np.float64)
+    false_positives = (ends + 1) - true_positives
+    return true_positives, false_positives
 
-    fpr, tpr, _ = roc_curve(positive, scores)
+
+def roc_curve(scores: np.ndarray, positive: np.ndarray) -> Curve:
+    tp, fp = _thresholds(scores, positive)
+    tpr = np.r_[0.0, tp / tp[-1]]
+    fpr = np.r_[0.0, fp / fp[-1]]
     keep = _thin(len(fpr))
+    area = weighted_auc(scores, positive, np.ones((1, len(scores))))[0]
     return Curve(
         x=_round(fpr[keep]),
         y=_round(tpr[keep]),
         x_label="false positive rate",
         y_label="true positive rate",
-        area=float(roc_auc_score(positive, scores)),
+        area=float(area),
     )
 
 
 def pr_curve(scores: np.ndarray, positive: np.ndarray) -> Curve:
-    from sklearn.metrics import average_precision_score, precision_recall_curve
-
-    precision, recall, _ = precision_recall_curve(positive, scores)
-    order = np.argsort(recall, kind="stable")
-    keep = order[_thin(len(order))]
+    tp, fp = _thresholds(scores, positive)
+    precision = tp / (tp + fp)
+    recall = tp / tp[-1]
+    # average precision as scikit-learn defines it: precision weighted by recall gained
+    average = float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+    recall, precision = np.r_[0.0, recall], np.r_[1.0, precision]
+    keep = _thin(len(recall))
     return Curve(
         x=_round(recall[keep]),
         y=_round(precision[keep]),
         x_label="recall",
         y_label="precision",
-        area=float(average_precision_score(positive, scores)),
+        area=average,
     )
 
 

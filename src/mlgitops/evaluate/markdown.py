@@ -51,7 +51,7 @@ def _signed(value: float) -> str:
 
 
 def intervals_markdown(evidence: CandidateEvidence) -> str:
-    if not evidence.metrics:
+    if not evidence.metrics or not evidence.metric_intervals:
         return ""
     settings = evidence.evaluation
     level = f"{settings.confidence:.0%}" if settings else "95%"

@@ -198,8 +198,8 @@ def _drop_gate(
     ok = drop <= limit + _SLACK
     moved = "fell" if higher_is_better else "rose"
     rows = f"on the same {paired.rows:,} holdout rows"
-    noise = f"; {_fmt(low)} to {_fmt(high)} at the bootstrap interval" + (
-        ", within noise" if paired.within_noise else ""
+    noise = f" (bootstrap interval of the drop: {_fmt(low)} to {_fmt(high)}" + (
+        ", within noise)" if paired.within_noise else ")"
     )
     if drop <= 0:
         message = f"{metric} {_fmt(value)} is no worse than production's {_fmt(baseline)} {rows}"
