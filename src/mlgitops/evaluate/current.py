@@ -21,7 +21,9 @@ class LabelledRows:
     note: str | None = None  # why there are none
 
 
-def labelled_current_rows(root: Path, dataset: DatasetSpec) -> LabelledRows:
+def labelled_current_rows(
+    root: Path, dataset: DatasetSpec, source: str | None = None
+) -> LabelledRows:
     """The current rows whose target is filled in, or why there are none.
 
     Current data that fails validation gives no rows (and a note): broken data
@@ -33,10 +35,11 @@ def labelled_current_rows(root: Path, dataset: DatasetSpec) -> LabelledRows:
     from ..data.stream import resolve_files
     from ..data.validate import coerce_frame, validate_frame
 
-    if dataset.current is None:
+    source = source or dataset.current
+    if source is None:
         return LabelledRows(None, note="the dataset names no current data")
     try:
-        files = resolve_files(dataset.current, root)
+        files = resolve_files(source, root)
     except MlgitopsError as exc:
         return LabelledRows(None, note=f"current data: {exc.message}")
     frames, names = [], []

@@ -138,12 +138,14 @@ def check_model(
             out.append(doc.diagnostic((*loc, "drift", "schedule"), problem))
     performance = model.drift.performance if model.drift is not None else None
     listed = sections.metric_names.get(name) is not None
-    if performance is not None and listed and performance.metric not in metrics:
+    # without a metrics list every metric of the task is computed
+    known = metrics or list(allowed)
+    if performance is not None and listed and performance.metric not in known:
         out.append(
             doc.diagnostic(
                 (*loc, "drift", "performance", "metric"),
                 f"'{performance.metric}' is not in metrics"
-                + suggest(performance.metric, metrics)
+                + suggest(performance.metric, known)
                 + f"; add '{performance.metric}' to metrics",
             )
         )
