@@ -180,14 +180,11 @@ def _drift_outcome(
     drift: DriftSpec,
     performance: PerformanceResult | None,
 ) -> Outcome:
-    import json
-
     from rich.table import Table
     from rich.text import Text
 
-    from .. import atomic
     from ..drift.performance import fired, trigger_verdicts, triggers_markdown
-    from ..workspace import drift_report_path
+    from ..workspace import drift_record_of, write_drift_record
 
     verdicts = trigger_verdicts(report, performance, drift)
     triggered = fired(verdicts)
@@ -199,12 +196,16 @@ def _drift_outcome(
     data["triggers"] = {v.name: v.to_dict() for v in verdicts}
     data["performance"] = performance.to_dict() if performance is not None else None
     data["plots"] = [_show(p, ctx.root) for p in plots]
-    # the retrain job reads this file: it says why (every trigger), in the JSON's own shape
-    atomic.write_text(
-        drift_report_path(ctx.root, str(report.model)),
-        json.dumps({k: v for k, v in data.items() if k != "plots"}, indent=2, allow_nan=False)
-        + "\n",
+    # the retrain job reads this record: it says why (every trigger)
+    record = drift_record_of(report).model_copy(
+        update={
+            "status": data["status"],
+            "triggered": triggered,
+            "triggers": data["triggers"],
+            "performance": data["performance"],
+        }
     )
+    write_drift_record(ctx.root, record)
     annotations = []
     if drifted:
         annotations.append(
@@ -274,10 +275,7 @@ def _open_issue(outcome: Outcome, report: DriftReport, settings: GitHubSettings)
 def _invalid_data(
     ctx: Context, model: str, version: int, source: str, failures: list[DataValidationReport]
 ) -> Outcome:
-    import json
-
-    from .. import atomic
-    from ..workspace import drift_report_path
+    from ..workspace import DriftRecord, write_drift_record
 
     headline = f"{model} v{version} vs {source}: the current data failed validation; drift was not computed"
     data = {
@@ -288,7 +286,17 @@ def _invalid_data(
         "dataset_drifted": False,
         "data_validation": [_validation_dict(report) for report in failures],
     }
-    atomic.write_text(drift_report_path(ctx.root, model), json.dumps(data, indent=2) + "\n")
+    write_drift_record(
+        ctx.root,
+        DriftRecord(
+            status="invalid-data",
+            model=model,
+            version=version,
+            source=source,
+            dataset_drifted=False,
+            data_validation=data["data_validation"],
+        ),
+    )
     markdown = "\n".join([f"### Drift: {model} v{version} vs {source}", "", f"**{headline}.**", ""])
     markdown += "\n".join(report.to_markdown() for report in failures)
     annotations = [note for report in failures for note in report.to_annotations()]

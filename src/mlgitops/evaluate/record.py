@@ -1,4 +1,5 @@
-"""What the evaluate stage keeps between runs, and how a run feeds it.
+"""What the evaluate stage keeps between runs, and how a run feeds it (numpy and pandas
+are imported where used: the record's type is read on light paths).
 
 The train stage stores the holdout rows and the candidate's predictions on
 them (Parquet: data, never pickle), so evaluate can run again without
@@ -13,7 +14,6 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..evidence import (
@@ -28,6 +28,7 @@ from ..evidence import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from ..spec.models import DatasetSpec, ModelSpec
@@ -100,6 +101,8 @@ def evaluate_candidate(
     production_onnx: bytes | None,
     production_version: int | None,
 ) -> tuple[EvaluationRecord, dict[str, bytes]]:
+    import numpy as np
+
     from .current import labelled_current_rows
     from .stage import EvaluateInputs, evaluate
 
