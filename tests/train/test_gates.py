@@ -84,7 +84,9 @@ def test_max_drop_against_production_for_a_score_and_a_loss() -> None:
 
 def test_a_drop_equal_to_the_bound_passes_despite_float_rounding() -> None:
     # 0.83 - 0.82 is 0.010000000000000009 in floating point
-    report = gates_against({"accuracy": gate(max_drop=0.01)}, {"accuracy": 0.82}, {"accuracy": 0.83})
+    report = gates_against(
+        {"accuracy": gate(max_drop=0.01)}, {"accuracy": 0.82}, {"accuracy": 0.83}
+    )
     assert report.results[0].status == "passed"
 
 

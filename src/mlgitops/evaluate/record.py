@@ -64,6 +64,7 @@ def holdout_bytes(frame: pd.DataFrame) -> bytes:
 def predictions_bytes(
     prediction: np.ndarray, proba: np.ndarray | None, classes: list[str]
 ) -> bytes:
+    import numpy as np
     import pandas as pd
 
     columns: dict[str, Any] = {
