@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest install clean bench bench-env golden
+.PHONY: demo test lint typecheck pytest install clean bench bench-env golden mermaid-env
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ $(EVIDENTLY_VENV)/.installed: benchmarks/requirements-evidently.txt
 	touch $@
 
 bench-env: $(EVIDENTLY_VENV)/.installed
+
+# Mermaid's own parser (node + npm), so tests check the charts with Mermaid itself.
+tests/mermaid/node_modules/.package-lock.json: tests/mermaid/package.json tests/mermaid/package-lock.json
+	cd tests/mermaid && npm ci --no-audit --no-fund
+
+mermaid-env: tests/mermaid/node_modules/.package-lock.json
 
 bench: $(STAMP) bench-env
 	$(BIN)/python benchmarks/run.py
