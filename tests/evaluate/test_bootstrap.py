@@ -34,7 +34,7 @@ def binary(rows: int, seed: int) -> tuple[Truth, Outputs, np.ndarray]:
 
 
 def test_binary_points_match_scikit_learn_for_either_positive_class() -> None:
-    truth, model, p = binary(2000, 1)
+    truth, model, _ = binary(2000, 1)
     y, pred = truth.y, model.pred
     for positive in (1, 0):
         t = Truth("classification", y, ("no", "yes"), positive)
