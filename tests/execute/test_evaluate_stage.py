@@ -185,3 +185,13 @@ def test_a_first_version_has_intervals_and_no_comparison(changed: Path) -> None:
     assert v1.metric_intervals and v1.diagnostics is not None and v1.diagnostics.importance
     gate = next(g for g in v1.gates if g.bound == "max_drop")
     assert gate.status == "no baseline" and "no production version" in gate.message
+
+
+def test_the_step_summary_shows_the_paired_comparison(changed: Path, tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    environ = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
+    assert main(["-C", str(changed), "run", MODEL], environ=environ) == 0
+    text = summary.read_text()
+    assert "| evaluate | cached |" in text  # nothing changed: the stage's result is reused
+    assert "Both models scored on the candidate's" in text and "**By `plan`**" in text
+    assert all(shape_problems(d) == [] for d in blocks(text)) and blocks(text)

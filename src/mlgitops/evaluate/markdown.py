@@ -8,13 +8,107 @@ Every block is plain Markdown built here, so the templates only place them; user
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from ..evidence import CandidateEvidence, MetricComparison
+from ..evidence import (
+    DiagnosticsEvidence,
+    EvaluationEvidence,
+    MetricComparison,
+    MetricInterval,
+    SliceGap,
+    SliceResult,
+)
 from .mermaid import diagnostics_markdown, slices_chart, table
+from .record import EvaluationRecord
 
 
-def evaluation_context(evidence: CandidateEvidence) -> dict[str, Any]:
+class Evaluated(Protocol):
+    """What the blocks read: a candidate's evidence, or a run's evaluate result."""
+
+    @property
+    def metrics(self) -> Mapping[str, float]: ...
+    @property
+    def positive_class(self) -> str | None: ...
+    @property
+    def metric_intervals(self) -> Mapping[str, MetricInterval]: ...
+    @property
+    def evaluation(self) -> EvaluationEvidence | None: ...
+    @property
+    def comparison(self) -> Mapping[str, MetricComparison] | None: ...
+    @property
+    def comparison_current(self) -> Mapping[str, MetricComparison] | None: ...
+    @property
+    def comparison_production_version(self) -> int | None: ...
+    @property
+    def slices(self) -> Mapping[str, list[SliceResult]]: ...
+    @property
+    def slice_gaps(self) -> Mapping[str, Mapping[str, SliceGap]]: ...
+    @property
+    def diagnostics(self) -> DiagnosticsEvidence | None: ...
+
+
+@dataclass(frozen=True)
+class RunEvaluation:
+    """A run's evaluate result with the metrics and positive class it is about."""
+
+    record: EvaluationRecord
+    metrics: Mapping[str, float]
+    positive_class: str | None
+
+    @property
+    def metric_intervals(self) -> Mapping[str, MetricInterval]:
+        return self.record.metric_intervals
+
+    @property
+    def evaluation(self) -> EvaluationEvidence | None:
+        return self.record.evaluation
+
+    @property
+    def comparison(self) -> Mapping[str, MetricComparison] | None:
+        return self.record.comparison
+
+    @property
+    def comparison_current(self) -> Mapping[str, MetricComparison] | None:
+        return self.record.comparison_current
+
+    @property
+    def comparison_production_version(self) -> int | None:
+        return self.record.comparison_production_version
+
+    @property
+    def slices(self) -> Mapping[str, list[SliceResult]]:
+        return self.record.slices
+
+    @property
+    def slice_gaps(self) -> Mapping[str, Mapping[str, SliceGap]]:
+        return self.record.slice_gaps
+
+    @property
+    def diagnostics(self) -> DiagnosticsEvidence | None:
+        return self.record.diagnostics
+
+
+def step_summary(evaluated: Evaluated) -> str:
+    """The evaluation for the step summary: comparison, intervals, slices, diagnostics."""
+    blocks = evaluation_context(evaluated)
+    parts = [
+        blocks["positive_class_line"],
+        blocks["comparison_markdown"],
+        blocks["intervals_markdown"],
+    ]
+    if blocks["slices_markdown"]:
+        parts.append(blocks["slices_markdown"])
+    if blocks["diagnostics_markdown"]:
+        parts.append(
+            "<details>\n<summary>Diagnostics</summary>\n\n"
+            + blocks["diagnostics_markdown"].rstrip()
+            + "\n\n</details>"
+        )
+    return "\n\n".join(p for p in parts if p).strip()
+
+
+def evaluation_context(evidence: Evaluated) -> dict[str, Any]:
     """Template variables: each a Markdown block, empty when there is nothing to show."""
     return {
         "positive_class_line": positive_class_line(evidence),
@@ -27,7 +121,7 @@ def evaluation_context(evidence: CandidateEvidence) -> dict[str, Any]:
     }
 
 
-def positive_class_line(evidence: CandidateEvidence) -> str:
+def positive_class_line(evidence: Evaluated) -> str:
     if evidence.positive_class is None:
         return ""
     return (
@@ -50,7 +144,7 @@ def _signed(value: float) -> str:
     return f"{value:+.4f}" if abs(value) >= 1e-4 or value == 0 else f"{value:+.2e}"
 
 
-def intervals_markdown(evidence: CandidateEvidence) -> str:
+def intervals_markdown(evidence: Evaluated) -> str:
     if not evidence.metrics or not evidence.metric_intervals:
         return ""
     settings = evidence.evaluation
@@ -96,7 +190,7 @@ def comparison_table(comparisons: Mapping[str, MetricComparison]) -> str:
     )
 
 
-def comparison_markdown(evidence: CandidateEvidence) -> str:
+def comparison_markdown(evidence: Evaluated) -> str:
     parts = []
     version = evidence.comparison_production_version
     if evidence.comparison:
@@ -126,7 +220,7 @@ def comparison_markdown(evidence: CandidateEvidence) -> str:
     return "\n".join(parts).strip()
 
 
-def slices_markdown(evidence: CandidateEvidence) -> str:
+def slices_markdown(evidence: Evaluated) -> str:
     parts: list[str] = []
     names = list(evidence.metrics)
     for column, results in evidence.slices.items():

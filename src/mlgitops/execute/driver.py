@@ -42,6 +42,7 @@ class ModelRun:
     record: RunRecord
     markdown: str = ""  # reports of failed checks, for the step summary
     annotations: list[Annotation] = field(default_factory=list)
+    evaluation_markdown: str = ""  # comparison, intervals, slices, diagnostics (step summary)
 
     @property
     def passed(self) -> bool:
@@ -264,6 +265,7 @@ def _finish(
     from .results import (
         ConvertResult,
         DataResult,
+        EvaluateResult,
         GatesResult,
         PolicyResult,
         RegisterResult,
@@ -295,6 +297,14 @@ def _finish(
     )
     keep = failed_stage is None or failed_stage not in _ARTIFACTS_AFTER
     write_candidate(ctx.project.root, record, candidate_files(ctx) if keep else {})
+    evaluation = ""
+    evaluated = ctx.find(EvaluateResult)
+    if evaluated is not None and training is not None:
+        from ..evaluate.markdown import RunEvaluation, step_summary
+
+        evaluation = step_summary(
+            RunEvaluation(evaluated.record, training.metrics, training.positive_class)
+        )
     if failure is None:
-        return ModelRun(record)
-    return ModelRun(record, failure[1].markdown, failure[1].annotations)
+        return ModelRun(record, evaluation_markdown=evaluation)
+    return ModelRun(record, failure[1].markdown, failure[1].annotations, evaluation)
