@@ -134,7 +134,7 @@ def _residuals(d: DiagnosticsEvidence) -> bytes:
     right.plot(deciles, [b.rmse for b in d.residuals], marker="o", color=OTHER, label="RMSE")
     right.set_xlabel("decile of the prediction")
     right.set_title("Error by decile")
-    right.legend()
+    right.legend(loc="lower right")
     return _png(figure)
 
 
