@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest install clean bench bench-env bench-serve golden
+.PHONY: demo test lint typecheck pytest install clean bench bench-env bench-serve golden mermaid-env
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) mermaid-env
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test: lint typecheck pytest
@@ -63,6 +63,12 @@ bench-env: $(EVIDENTLY_VENV)/.installed $(MLFLOW_VENV)/.installed
 
 bench-serve: $(STAMP) $(MLFLOW_VENV)/.installed
 	$(BIN)/python benchmarks/bench_serve.py
+
+# Mermaid's own parser (node + npm), so tests check the charts with Mermaid itself.
+tests/mermaid/node_modules/.package-lock.json: tests/mermaid/package.json tests/mermaid/package-lock.json
+	cd tests/mermaid && npm ci --no-audit --no-fund
+
+mermaid-env: tests/mermaid/node_modules/.package-lock.json
 
 bench: $(STAMP) bench-env
 	$(BIN)/python benchmarks/run.py
