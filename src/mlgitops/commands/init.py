@@ -116,12 +116,12 @@ def run(
     lines += guesses
     if workflows:
         lines.append(
-            "workflows are generated from mlops.yaml: run 'mlgitops compile' after every change to it"
+            "workflows come from mlops.yaml: run 'mlgitops compile' after each change to it"
         )
     else:
-        lines.append("next: 'mlgitops compile' writes the GitHub Actions workflows from mlops.yaml")
+        lines.append("next: 'mlgitops compile' writes the GitHub Actions workflows")
     lines.append(
-        "then: 'mlgitops validate' checks the spec, 'mlgitops run' trains "
+        "then: 'mlgitops validate' checks the spec; 'mlgitops run' trains "
         + ("the model" if guesses else "the example model")
     )
     data = {
@@ -179,10 +179,12 @@ def _guess_lines(
         name = column.name if len(column.name) <= width - 2 else column.name[: width - 3] + "…"
         note = ""
         if column.name == inferred.target:
-            note = f"  <- target: {inferred.task}"
+            note = f"  <- target ({inferred.task})"
         elif column.name in inferred.ids:
-            note = "  <- an id: unique, not a feature"
-        lines.append(f"  {name:<{width}}{column.guess()}{note}")
+            note = "  <- an id (unique): not a feature"
+        line = f"  {name:<{width}}{column.guess()}"
+        fits = len(line) + len(note) <= 80
+        lines += [line + note] if fits else [line, f"  {'':<{width}}{note.strip()}"]
     lines.append("gates: " + ", ".join(f"{metric} >= {value:g}" for metric, value in gates.items()))
     lines.append(
         "  (accuracy: what always answering the commonest class scores)"
