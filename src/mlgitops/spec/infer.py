@@ -181,24 +181,24 @@ def infer_column(
     # text: only a blank cell is missing (read.py); booleans and numbers also know the markers
     values = [v for v, b in zip(trimmed.to_pylist(), blank, strict=True) if not b]
     missing = int(blank.sum())
-    distinct = sorted(set(values))
-    words = {v.lower() for v in distinct}
-    if distinct and words <= set(TRUE_WORDS + FALSE_WORDS) - {"0", "1"} and len(words) <= 2:
+    labels = sorted(set(values))
+    words = {v.lower() for v in labels}
+    if labels and words <= set(TRUE_WORDS + FALSE_WORDS) - {"0", "1"} and len(words) <= 2:
         return InferredColumn(
             name, "boolean", nullable=missing > 0, missing=missing, distinct=len(words)
         )
-    unique = len(distinct) == len(values) and len(values) > max_categories
-    if distinct and len(distinct) <= max_categories and not unique:
+    unique = len(labels) == len(values) and len(values) > max_categories
+    if labels and len(labels) <= max_categories and not unique:
         return InferredColumn(
             name,
             "category",
-            values=tuple(distinct),
+            values=tuple(labels),
             nullable=missing > 0,
             missing=missing,
-            distinct=len(distinct),
+            distinct=len(labels),
         )
     return InferredColumn(
-        name, "string", nullable=missing > 0, missing=missing, distinct=len(distinct), unique=unique
+        name, "string", nullable=missing > 0, missing=missing, distinct=len(labels), unique=unique
     )
 
 
