@@ -7,11 +7,13 @@ import datetime as dt
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import EXIT_CHECK_FAILED, EXIT_OK
 from ..execute.results import ModelRunResult
 from ..spec import load_project
 from ..spec.checks import project_checks
+from ..tables import FitTable
 from . import Annotation, Context, Outcome
 
 
@@ -67,8 +69,11 @@ def run(
     data = {"ok": not failed, "models": [r.to_json() for r in results]}
     renderables: list[Any] = [summary_table(results)]
     for result in failed:
-        renderables.append(f"[bold red]{result.model}[/] failed at {result.failed_stage}:")
-        renderables.extend(f"  - {problem}" for problem in result.problems)
+        renderables.append(
+            Text(f"{result.model} failed at {result.failed_stage}:", style="bold red")
+        )
+        # data values reach these lines: never read them as markup
+        renderables.extend(Text(f"  - {problem}") for problem in result.problems)
     annotations = [note for r in failed for note in r.annotations] or [
         Annotation("error", f"{r.model} failed at {r.failed_stage}: {p}", file="mlops.yaml")
         for r in failed
@@ -110,6 +115,13 @@ def _dry(ctx: Context, project: Any, names: list[str], today: dt.date) -> Outcom
     return Outcome(EXIT_OK, {"ok": True, "plan": rows}, [table])
 
 
+def _checks_cell(result: ModelRunResult) -> str:
+    """Gates, then ONNX parity, a line each."""
+    gates = _gates_cell(result)
+    lines = [f"gates {part}" for part in gates.split(", ")] if gates != "–" else ["no gates"]
+    return "\n".join([*lines, f"onnx {_parity_cell(result)}"])
+
+
 def _gates_cell(result: ModelRunResult) -> str:
     if not result.gates:
         return "–" if result.failed_stage not in ("validate-data", "train") else "not run"
@@ -146,25 +158,39 @@ def _status_cell(result: ModelRunResult) -> str:
     return "passed (not registered)"
 
 
-def summary_table(results: list[ModelRunResult]) -> Table:
-    table = Table(title="mlgitops run")
+# what a cell in the result column means, shown under the table when it appears
+LEGEND = {
+    "(cached)": "(cached): nothing it reads changed; every stage came from the cache",
+    "(unchanged)": "(unchanged): stages re-ran, but the trained model is the same version",
+}
+# least important first: what goes when 80 columns cannot hold everything
+_DROP_ORDER = ("time",)
+
+
+def summary_table(results: list[ModelRunResult]) -> FitTable:
+    """One row a model; a metric or gate count a line, so it reads in 80 columns."""
+    table = Table(title="mlgitops run", title_justify="left")
     table.add_column("model", no_wrap=True)
-    table.add_column("result", no_wrap=True)
-    table.add_column("metrics", overflow="fold")
-    table.add_column("gates", overflow="fold")
-    table.add_column("parity", no_wrap=True)
+    table.add_column("result")
+    table.add_column("metrics")
+    table.add_column("checks")
     table.add_column("time", justify="right", no_wrap=True)
+    legend = []
     for r in results:
         style = "green" if r.passed else "red"
+        status = _status_cell(r)
+        legend += [text for mark, text in LEGEND.items() if mark in status and text not in legend]
         table.add_row(
-            r.model,
-            f"[{style}]{_status_cell(r).replace(' (', chr(10) + '(')}[/]",
-            _metrics_cell(r, "\n"),
-            _gates_cell(r).replace(", ", "\n"),
-            _parity_cell(r).replace(" (", "\n").rstrip(")"),
+            Text(r.model),
+            Text(status.replace(" (", "\n("), style=style),
+            Text(_metrics_cell(r, "\n")),
+            Text(_checks_cell(r)),
             f"{r.seconds:.1f}s",
         )
-    return table
+    if legend:
+        table.caption = "\n".join(legend)
+        table.caption_justify = "left"
+    return FitTable(table, _DROP_ORDER)
 
 
 def summary_markdown(results: list[ModelRunResult]) -> str:
