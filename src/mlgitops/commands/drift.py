@@ -13,6 +13,11 @@ validation (the JSON `status` tells them apart: "drift", "invalid-data"),
 With `--open-issue` (the compiled workflow's `on_drift: issue`), drift opens the
 model's one drift issue on GitHub or updates the open one, and the command then
 exits 0: the issue reports the drift. 3 when GitHub fails.
+
+The report of the dataset's own `current` data is kept in `.mlgitops/drift/`,
+where `status`, `run` and `promote` read it. A check of other data
+(`--current PATH`) is ad hoc: it is kept apart (`.mlgitops/drift/adhoc/`) and
+changes nothing they read. `--markdown` prints the report as Markdown.
 """
 
 from __future__ import annotations
@@ -55,6 +60,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help=f"write PNG plots of the {TOP_PLOTS} most drifted features into DIR",
     )
     parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the report as Markdown (as the step summary and pull request show it)",
+    )
+    parser.add_argument(
         "--open-issue",
         action="store_true",
         help="on drift, open the model's drift issue on GitHub or update the open one "
@@ -62,7 +72,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.set_defaults(
         handler=lambda args, ctx: run(
-            ctx, args.model, args.current, args.plots_dir, open_issue=args.open_issue
+            ctx,
+            args.model,
+            args.current,
+            args.plots_dir,
+            open_issue=args.open_issue,
+            markdown=args.markdown,
         )
     )
 
@@ -75,6 +90,7 @@ def run(
     *,
     batch_rows: int = 100_000,
     open_issue: bool = False,
+    markdown: bool = False,
 ) -> Outcome:
     from ..drift.current import compare, onnx_scorer, reference_version
     from ..drift.profile import Profile
@@ -116,8 +132,9 @@ def run(
         prediction_note=scorer_note,
         batch_rows=batch_rows,
     )
+    adhoc = current is not None and current != dataset.current
     if report is None:
-        return _invalid_data(ctx, model, ref.version, source, failures)
+        return _invalid_data(ctx, model, ref.version, source, failures, adhoc=adhoc)
 
     report.model, report.version, report.source = model, ref.version, source
     report.notes = notes + report.notes
@@ -126,8 +143,10 @@ def run(
         from ..drift.plots import plot_top
 
         out = plots_dir if plots_dir.is_absolute() else ctx.root / plots_dir
-        plots = plot_top(report, profile, None, out, top=TOP_PLOTS)
-    outcome = _drift_outcome(ctx, report, plots)
+        shown = [f.feature for f in report.features[:TOP_PLOTS] if f.feature in profile.numeric]
+        values = _current_values(source, ctx.root, dataset, shown, batch_rows)
+        plots = plot_top(report, profile, None, out, top=TOP_PLOTS, current_values=values)
+    outcome = _drift_outcome(ctx, report, plots, adhoc=adhoc, markdown=markdown)
     if github is not None:
         _open_issue(outcome, report, github)
     return outcome
@@ -136,13 +155,55 @@ def run(
 # --- outcomes ---------------------------------------------------------------------------
 
 
-def _drift_outcome(ctx: Context, report: DriftReport, plots: list[Path]) -> Outcome:
-    from .. import atomic
+# values kept per plotted feature: enough for a smooth plot, bounded memory on any input
+PLOT_VALUES = 200_000
+
+
+def _current_values(
+    source: str, root: Path, dataset: Any, features: list[str], batch_rows: int
+) -> dict[str, Any]:
+    """The current values of the plotted numeric features, read again (only with --plots)."""
+    import numpy as np
+
+    from ..data.stream import iter_file_batches
+    from ..data.validate import coerce_frame
+
+    if not features:
+        return {}
+    spec = dataset.model_copy(update={"columns": {n: dataset.columns[n] for n in features}})
+    parts: dict[str, list[Any]] = {name: [] for name in features}
+    kept = 0
+    for batch in iter_file_batches(source, root, batch_rows):
+        frame = coerce_frame(batch.frame[features], spec)
+        for name in features:
+            parts[name].append(frame[name].to_numpy(dtype=np.float64, na_value=np.nan))
+        kept += len(frame)
+        if kept >= PLOT_VALUES:
+            break
+    return {name: np.concatenate(chunks)[:PLOT_VALUES] for name, chunks in parts.items() if chunks}
+
+
+def _report_path(ctx: Context, model: str, *, adhoc: bool) -> Path:
     from ..workspace import drift_report_path
+
+    saved = drift_report_path(ctx.root, model)
+    return saved.parent / "adhoc" / saved.name if adhoc else saved
+
+
+def _drift_outcome(
+    ctx: Context, report: DriftReport, plots: list[Path], *, adhoc: bool, markdown: bool
+) -> Outcome:
+    from rich.text import Text
+
+    from .. import atomic
+    from ..tables import FitTable
 
     data = report.to_dict()
     data["plots"] = [_show(p, ctx.root) for p in plots]
-    atomic.write_text(drift_report_path(ctx.root, str(report.model)), report.to_json())
+    path = _report_path(ctx, str(report.model), adhoc=adhoc)
+    atomic.write_text(path, report.to_json())
+    data["adhoc"] = adhoc
+    data["saved"] = _show(path, ctx.root)
     drifted = report.dataset_drifted
     annotations = []
     if drifted:
@@ -152,10 +213,23 @@ def _drift_outcome(ctx: Context, report: DriftReport, plots: list[Path]) -> Outc
                 f"{report.model}: {report.headline()}: {', '.join(report.drifted_features)}",
             )
         )
+    renderables: list[Any] = (
+        [Text(report.to_markdown().rstrip(), no_wrap=True)]
+        if markdown
+        else [FitTable(report.to_table(), ("method",))]
+    )
+    renderables += [Text(f"plot: {_show(p, ctx.root)}") for p in plots]
+    if adhoc:
+        renderables.append(
+            Text(
+                f"ad hoc (--current): kept apart in {data['saved']}; status and promotion "
+                "still read the last check of the dataset's current data"
+            )
+        )
     return Outcome(
         exit_code=EXIT_CHECK_FAILED if drifted else EXIT_OK,
         data=data,
-        renderables=[report.to_table()],
+        renderables=renderables,
         summary_markdown=report.to_markdown(),
         annotations=annotations,
         outputs={
@@ -185,12 +259,17 @@ def _open_issue(outcome: Outcome, report: DriftReport, settings: GitHubSettings)
 
 
 def _invalid_data(
-    ctx: Context, model: str, version: int, source: str, failures: list[DataValidationReport]
+    ctx: Context,
+    model: str,
+    version: int,
+    source: str,
+    failures: list[DataValidationReport],
+    *,
+    adhoc: bool,
 ) -> Outcome:
     import json
 
     from .. import atomic
-    from ..workspace import drift_report_path
 
     headline = f"{model} v{version} vs {source}: the current data failed validation; drift was not computed"
     data = {
@@ -201,7 +280,7 @@ def _invalid_data(
         "dataset_drifted": False,
         "data_validation": [_validation_dict(report) for report in failures],
     }
-    atomic.write_text(drift_report_path(ctx.root, model), json.dumps(data, indent=2) + "\n")
+    atomic.write_text(_report_path(ctx, model, adhoc=adhoc), json.dumps(data, indent=2) + "\n")
     markdown = "\n".join([f"### Drift: {model} v{version} vs {source}", "", f"**{headline}.**", ""])
     markdown += "\n".join(report.to_markdown() for report in failures)
     annotations = [note for report in failures for note in report.to_annotations()]
