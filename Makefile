@@ -14,12 +14,24 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+DRIFTED := .mlgitops/demo/churn_drifted.csv
+
+# The loop on a laptop: train and register, check drift (none, then some), read the
+# promotion a drift would open, and where to go next. Exit 1 of a drift found is the point.
 demo: $(STAMP)
-	$(BIN)/python data/generate.py
+	$(BIN)/python data/generate.py --drifted $(DRIFTED)
 	$(BIN)/mlgitops validate
 	$(BIN)/mlgitops run
 	$(BIN)/mlgitops drift churn-classifier
+	$(BIN)/mlgitops drift churn-classifier --current $(DRIFTED) --plots .mlgitops/demo/plots \
+	  ; test $$? -eq 1   # 1: drift found, as it should be
 	$(BIN)/mlgitops status
+	$(BIN)/mlgitops promote churn-classifier --dry-run
+	@echo
+	@echo "next, try (mlgitops is $(BIN)/mlgitops):"
+	@echo "  mlgitops predict churn-classifier data/churn_current.csv --keep customer_id"
+	@echo "  mlgitops init --from data/YOURS.csv --target COLUMN   (in a new repository)"
+	@echo "  mlgitops compile --check   (the workflows GitHub Actions runs, from mlops.yaml)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks data

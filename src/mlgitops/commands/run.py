@@ -67,7 +67,7 @@ def run(
     )
     failed = [r for r in results if not r.passed]
     data = {"ok": not failed, "models": [r.to_json() for r in results]}
-    renderables: list[Any] = [summary_table(results)]
+    renderables: list[Any] = [summary_table(results), *_artifact_lines(ctx, results)]
     for result in failed:
         renderables.append(
             Text(f"{result.model} failed at {result.failed_stage}:", style="bold red")
@@ -113,6 +113,24 @@ def _dry(ctx: Context, project: Any, names: list[str], today: dt.date) -> Outcom
             )
             table.add_row(plan.model, stage.name, stage.key[:12], "yes" if cached else "no")
     return Outcome(EXIT_OK, {"ok": True, "plan": rows}, [table])
+
+
+def _artifact_lines(ctx: Context, results: list[ModelRunResult]) -> list[Text]:
+    """Where each registered version's files are, and what .mlgitops/ holds."""
+    from ..registry import REGISTRY_DIR
+
+    lines = []
+    for r in results:
+        if r.registered and r.version is not None:
+            folder = f"{REGISTRY_DIR}/{r.model}/versions/{r.version}/"
+            names = sorted(p.name for p in (ctx.root / folder).glob("*") if p.is_file())
+            shown = ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
+            lines.append(Text(f"{folder}  {shown}" if names else folder))
+    if lines:
+        lines.insert(0, Text("registered versions (commit them):"))
+        lines = [lines[0], *(Text("  ") + line for line in lines[1:])]
+        lines.append(Text("caches and candidates: .mlgitops/ (never committed: it is in .gitignore)"))
+    return lines
 
 
 def _checks_cell(result: ModelRunResult) -> str:
