@@ -123,9 +123,10 @@ def _artifact_lines(ctx: Context, results: list[ModelRunResult]) -> list[Text]:
     for r in results:
         if r.registered and r.version is not None:
             folder = f"{REGISTRY_DIR}/{r.model}/versions/{r.version}/"
-            names = sorted(p.name for p in (ctx.root / folder).glob("*") if p.is_file())
-            shown = ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
-            lines.append(Text(f"{folder}  {shown}" if names else folder))
+            names = {p.name for p in (ctx.root / folder).glob("*") if p.is_file()}
+            first = [name for name in ("model.onnx", "card.md") if name in names]
+            more = f", +{len(names) - len(first)} more" if len(names) > len(first) else ""
+            lines.append(Text(f"{folder}  {', '.join(first)}{more}"))
     if lines:
         lines.insert(0, Text("registered versions (commit them):"))
         lines = [lines[0], *(Text("  ") + line for line in lines[1:])]

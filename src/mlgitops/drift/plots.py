@@ -116,25 +116,24 @@ def _numeric(
         for v in (reference.max, current.max, float(edges[-1]) if edges.size else 1.0)
         if v is not None
     )
-    if reference.discrete:  # one bar per value; outer bins hold values outside the reference's
-        positions = np.concatenate(([low], edges))
-        width = 0.4 * (float(np.min(np.diff(edges))) if edges.size > 1 else 1.0)
-        axes.bar(
-            positions - width / 2,
-            _share(reference.counts),
-            width,
-            label="reference",
-            color=REFERENCE_COLOR,
-        )
-        axes.bar(
-            positions + width / 2,
-            _share(current.counts),
-            width,
-            label="current",
-            color=CURRENT_COLOR,
-        )
-        axes.set_ylabel("share of values")
-        return
+    if reference.discrete:  # one bar per value
+        bars = _discrete_bars(reference, current, current_values, low)
+        if bars is not None:
+            positions, reference_share, current_share = bars
+            width = 0.4 * (float(np.min(np.diff(positions))) if positions.size > 1 else 1.0)
+            axes.bar(
+                positions - width / 2,
+                reference_share,
+                width,
+                label="reference",
+                color=REFERENCE_COLOR,
+            )
+            axes.bar(
+                positions + width / 2, current_share, width, label="current", color=CURRENT_COLOR
+            )
+            axes.set_ylabel("share of values")
+            return
+        # too many distinct values to read as bars: bins over both, below
     bounds, reference_counts, current_counts = plot_bins(
         reference, current, current_values, low, high
     )
@@ -146,6 +145,35 @@ def _numeric(
         density = _share(counts) / widths  # share per unit
         axes.stairs(density, bounds, label=label, color=color, linewidth=1.5)
     axes.set_ylabel("density")
+
+
+MAX_BARS = 120
+
+
+def _discrete_bars(
+    reference: NumericHistogram,
+    current: NumericHistogram,
+    current_values: np.ndarray | None,
+    low: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Positions and each side's share per value, over the values of both sides.
+
+    Without the current values, its histogram's outer bins (values the reference
+    never had) are drawn at the reference's extremes; None when there are too
+    many values to draw as bars.
+    """
+    edges = reference.edges
+    if current_values is None:
+        return np.concatenate(([low], edges)), _share(reference.counts), _share(current.counts)
+    values, counts = np.unique(current_values[np.isfinite(current_values)], return_counts=True)
+    positions = np.union1d(edges, values)
+    if positions.size > MAX_BARS:
+        return None
+    reference_counts = np.zeros(positions.size)
+    reference_counts[np.searchsorted(positions, edges)] = reference.counts[1:]
+    current_counts = np.zeros(positions.size)
+    current_counts[np.searchsorted(positions, values)] = counts
+    return positions, _share(reference_counts), _share(current_counts)
 
 
 def plot_bins(
