@@ -3,6 +3,7 @@ go by priority (saying so) when even that does not fit."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from rich.table import Table
 
 from mlgitops.commands.run import summary_table
 from mlgitops.commands.status import status_table
-from mlgitops.execute.results import ModelRunResult, StageResult
+from mlgitops.execute.results import RunRecord, StageRecord
 from mlgitops.tables import FitTable, render
 
 
@@ -61,22 +62,23 @@ def test_status_keeps_every_column_when_there_is_room() -> None:
     assert "latest" in text and "not shown" not in text
 
 
-def _result(model: str, **fields: Any) -> ModelRunResult:
-    base = ModelRunResult(
-        model=model,
-        task="classification",
-        passed=True,
-        stages=[StageResult("train", "ran", 1.0)],
-        metrics={"roc_auc": 0.9961, "accuracy": 0.9650, "balanced_accuracy": 0.9512},
-        gates=[{"status": "passed"}, {"status": "passed"}],
-        onnx={"passed": True, "max_abs_diff": 2.9e-07},
-        version=1,
-        registered="new",
-        seconds=12.9,
-    )
-    for key, value in fields.items():
-        setattr(base, key, value)
-    return base
+def _result(model: str, **fields: Any) -> RunRecord:
+    """A run record as the table reads it (built without validation: only what it shows)."""
+    values: dict[str, Any] = {
+        "model": model,
+        "task": "classification",
+        "passed": True,
+        "failed_stage": None,
+        "stages": [StageRecord(name="train", status="ran", seconds=1.0)],
+        "metrics": {"roc_auc": 0.9961, "accuracy": 0.9650, "balanced_accuracy": 0.9512},
+        "gates": [SimpleNamespace(status="passed"), SimpleNamespace(status="passed")],
+        "onnx": SimpleNamespace(passed=True, max_abs_diff=2.9e-07),
+        "version": 1,
+        "registered": "new",
+        "seconds": 12.9,
+        "problems": [],
+    }
+    return RunRecord.model_construct(**(values | fields))
 
 
 def test_run_table_reads_at_80_columns_with_its_legend() -> None:
@@ -85,11 +87,14 @@ def test_run_table_reads_at_80_columns_with_its_legend() -> None:
         _result(
             "house-price-regressor",
             registered="existing",
-            stages=[StageResult("train", "cached")],
+            stages=[StageRecord(name="train", status="cached")],
         ),
         _result("penguin-species", registered="existing", version=2),
         _result(
-            "churn-classifier", passed=False, failed_stage="gates", gates=[{"status": "failed"}]
+            "churn-classifier",
+            passed=False,
+            failed_stage="gates",
+            gates=[SimpleNamespace(status="failed")],
         ),
     ]
     text = render([summary_table(results)])

@@ -183,25 +183,17 @@ def _current_values(
     return {name: np.concatenate(chunks)[:PLOT_VALUES] for name, chunks in parts.items() if chunks}
 
 
-def _report_path(ctx: Context, model: str, *, adhoc: bool) -> Path:
-    from ..workspace import drift_report_path
-
-    saved = drift_report_path(ctx.root, model)
-    return saved.parent / "adhoc" / saved.name if adhoc else saved
-
-
 def _drift_outcome(
     ctx: Context, report: DriftReport, plots: list[Path], *, adhoc: bool, markdown: bool
 ) -> Outcome:
     from rich.text import Text
 
-    from .. import atomic
     from ..tables import FitTable
+    from ..workspace import drift_record_of, write_drift_record
 
     data = report.to_dict()
     data["plots"] = [_show(p, ctx.root) for p in plots]
-    path = _report_path(ctx, str(report.model), adhoc=adhoc)
-    atomic.write_text(path, report.to_json())
+    path = write_drift_record(ctx.root, drift_record_of(report), adhoc=adhoc)
     data["adhoc"] = adhoc
     data["saved"] = _show(path, ctx.root)
     drifted = report.dataset_drifted
@@ -267,9 +259,7 @@ def _invalid_data(
     *,
     adhoc: bool,
 ) -> Outcome:
-    import json
-
-    from .. import atomic
+    from ..workspace import DriftRecord, write_drift_record
 
     headline = f"{model} v{version} vs {source}: the current data failed validation; drift was not computed"
     data = {
@@ -280,7 +270,18 @@ def _invalid_data(
         "dataset_drifted": False,
         "data_validation": [_validation_dict(report) for report in failures],
     }
-    atomic.write_text(_report_path(ctx, model, adhoc=adhoc), json.dumps(data, indent=2) + "\n")
+    write_drift_record(
+        ctx.root,
+        DriftRecord(
+            status="invalid-data",
+            model=model,
+            version=version,
+            source=source,
+            dataset_drifted=False,
+            data_validation=data["data_validation"],
+        ),
+        adhoc=adhoc,
+    )
     markdown = "\n".join([f"### Drift: {model} v{version} vs {source}", "", f"**{headline}.**", ""])
     markdown += "\n".join(report.to_markdown() for report in failures)
     annotations = [note for report in failures for note in report.to_annotations()]

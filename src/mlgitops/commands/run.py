@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
 
 from ..errors import EXIT_CHECK_FAILED, EXIT_OK
-from ..execute.results import ModelRunResult
+from ..execute.results import RunRecord
 from ..spec import load_project
 from ..spec.checks import project_checks
 from ..tables import FitTable
 from . import Annotation, Context, Outcome
+
+if TYPE_CHECKING:
+    from ..execute.driver import ModelRun
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -53,61 +56,63 @@ def run(
     for name in models:
         project.model(name)  # an unknown name is bad input, with a suggestion
     names = list(models) or list(project.spec.models)
+    today = today or dt.datetime.now(dt.UTC).date()
     if dry:
-        return _dry(ctx, project, names, today or dt.date.today())
-    from ..execute.runner import run_models
+        return _dry(ctx, project, names, today)
+    from ..execute.driver import run_models
 
-    results = run_models(
+    runs = run_models(
         project,
         names,
+        today=today,
         use_cache=use_cache,
         register=register_candidates,
-        today=today,
         reporter=ctx.reporter,
+        environ=ctx.environ,
     )
-    failed = [r for r in results if not r.passed]
-    data = {"ok": not failed, "models": [r.to_json() for r in results]}
+    results = [r.record for r in runs]
+    failed = [r for r in runs if not r.passed]
+    data = {"ok": not failed, "models": [r.model_dump(mode="json") for r in results]}
     renderables: list[Any] = [summary_table(results), *_artifact_lines(ctx, results)]
-    for result in failed:
+    for failure in failed:
         renderables.append(
-            Text(f"{result.model} failed at {result.failed_stage}:", style="bold red")
+            Text.assemble(
+                (failure.record.model, "bold red"), f" failed at {failure.record.failed_stage}:"
+            )
         )
-        # data values reach these lines: never read them as markup
-        renderables.extend(Text(f"  - {problem}") for problem in result.problems)
+        renderables.extend(Text(f"  - {problem}") for problem in failure.record.problems)
     annotations = [note for r in failed for note in r.annotations] or [
-        Annotation("error", f"{r.model} failed at {r.failed_stage}: {p}", file="mlops.yaml")
+        Annotation(
+            "error", f"{r.record.model} failed at {r.record.failed_stage}: {p}", file="mlops.yaml"
+        )
         for r in failed
-        for p in r.problems[:10]
+        for p in r.record.problems[:10]
     ]
     return Outcome(
         EXIT_CHECK_FAILED if failed else EXIT_OK,
         data,
         renderables,
-        summary_markdown=summary_markdown(results),
+        summary_markdown=summary_markdown(runs),
         annotations=annotations,
     )
 
 
 def _dry(ctx: Context, project: Any, names: list[str], today: dt.date) -> Outcome:
     from ..execute.cache import StageCache
-    from ..execute.runner import plan_models
+    from ..execute.driver import cached_stages, plan_models
     from ..registry import Registry
     from ..workspace import cache_dir
 
     registry = Registry(ctx.root)
     cache = StageCache(cache_dir(ctx.root))
-    plans = plan_models(project, names, registry, today)
     table = Table(title="plan (nothing runs)")
     for column in ("model", "stage", "key", "cached"):
         table.add_column(column)
     rows = []
-    for plan in plans:
+    for plan in plan_models(project, names, registry, today):
+        done = cached_stages(plan, cache, registry)
         for stage in plan.stages:
-            cached = (
-                registry.find_by_cache_key(plan.model, plan.cache_key) is not None
-                if stage.name == "register"
-                else cache.get(stage.name, stage.key) is not None
-            )
+            cached = done[stage.name]
             rows.append(
                 {"model": plan.model, "stage": stage.name, "key": stage.key, "cached": cached}
             )
@@ -115,7 +120,7 @@ def _dry(ctx: Context, project: Any, names: list[str], today: dt.date) -> Outcom
     return Outcome(EXIT_OK, {"ok": True, "plan": rows}, [table])
 
 
-def _artifact_lines(ctx: Context, results: list[ModelRunResult]) -> list[Text]:
+def _artifact_lines(ctx: Context, results: list[RunRecord]) -> list[Text]:
     """Where each registered version's files are, and what .mlgitops/ holds."""
     from ..registry import REGISTRY_DIR
 
@@ -126,39 +131,39 @@ def _artifact_lines(ctx: Context, results: list[ModelRunResult]) -> list[Text]:
             names = {p.name for p in (ctx.root / folder).glob("*") if p.is_file()}
             first = [name for name in ("model.onnx", "card.md") if name in names]
             more = f", +{len(names) - len(first)} more" if len(names) > len(first) else ""
-            lines.append(Text(f"{folder}  {', '.join(first)}{more}"))
+            lines.append(Text(f"  {folder}  {', '.join(first)}{more}"))
     if lines:
         lines.insert(0, Text("registered versions (commit them):"))
-        lines = [lines[0], *(Text("  ") + line for line in lines[1:])]
-        lines.append(Text("caches and candidates: .mlgitops/ (never committed: it is in .gitignore)"))
+        lines.append(
+            Text("caches and candidates: .mlgitops/ (never committed: it is in .gitignore)")
+        )
     return lines
 
 
-def _checks_cell(result: ModelRunResult) -> str:
+def _checks_cell(result: RunRecord) -> str:
     """Gates, then ONNX parity, a line each."""
     gates = _gates_cell(result)
     lines = [f"gates {part}" for part in gates.split(", ")] if gates != "–" else ["no gates"]
     return "\n".join([*lines, f"onnx {_parity_cell(result)}"])
 
 
-def _gates_cell(result: ModelRunResult) -> str:
+def _gates_cell(result: RunRecord) -> str:
     if not result.gates:
         return "–" if result.failed_stage not in ("validate-data", "train") else "not run"
     counts: dict[str, int] = {}
     for gate in result.gates:
-        counts[gate["status"]] = counts.get(gate["status"], 0) + 1
+        counts[gate.status] = counts.get(gate.status, 0) + 1
     return ", ".join(f"{n} {status}" for status, n in counts.items())
 
 
-def _parity_cell(result: ModelRunResult) -> str:
+def _parity_cell(result: RunRecord) -> str:
     if not result.onnx:
         return "not run"
-    onnx = result.onnx
-    verdict = "ok" if onnx["passed"] else "FAILED"
-    return f"{verdict} ({onnx['max_abs_diff']:.1e})"
+    verdict = "ok" if result.onnx.passed else "FAILED"
+    return f"{verdict} ({result.onnx.max_abs_diff:.1e})"
 
 
-def _metrics_cell(result: ModelRunResult, separator: str = ", ") -> str:
+def _metrics_cell(result: RunRecord, separator: str = ", ") -> str:
     return separator.join(f"{k} {_metric(v)}" for k, v in result.metrics.items()) or "–"
 
 
@@ -166,7 +171,7 @@ def _metric(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3f}"
 
 
-def _status_cell(result: ModelRunResult) -> str:
+def _status_cell(result: RunRecord) -> str:
     if not result.passed:
         return f"failed: {result.failed_stage}"
     cached = all(s.status in ("cached", "skipped") for s in result.stages)
@@ -186,7 +191,7 @@ LEGEND = {
 _DROP_ORDER = ("time",)
 
 
-def summary_table(results: list[ModelRunResult]) -> FitTable:
+def summary_table(results: list[RunRecord]) -> FitTable:
     """One row a model; a metric or gate count a line, so it reads in 80 columns."""
     table = Table(title="mlgitops run", title_justify="left")
     table.add_column("model", no_wrap=True)
@@ -194,7 +199,7 @@ def summary_table(results: list[ModelRunResult]) -> FitTable:
     table.add_column("metrics")
     table.add_column("checks")
     table.add_column("time", justify="right", no_wrap=True)
-    legend = []
+    legend: list[str] = []
     for r in results:
         style = "green" if r.passed else "red"
         status = _status_cell(r)
@@ -212,7 +217,8 @@ def summary_table(results: list[ModelRunResult]) -> FitTable:
     return FitTable(table, _DROP_ORDER)
 
 
-def summary_markdown(results: list[ModelRunResult]) -> str:
+def summary_markdown(runs: list[ModelRun]) -> str:
+    results = [r.record for r in runs]
     lines = [
         "## mlgitops run",
         "",
@@ -224,7 +230,8 @@ def summary_markdown(results: list[ModelRunResult]) -> str:
             f"| {r.model} | {_status_cell(r)} | {_metrics_cell(r)} | {_gates_cell(r)} | "
             f"{_parity_cell(r)} | {r.seconds:.1f}s |"
         )
-    for r in results:
+    for run in runs:
+        r = run.record
         lines += [
             "",
             f"### {r.model}",
@@ -233,6 +240,6 @@ def summary_markdown(results: list[ModelRunResult]) -> str:
             "|---|---|---:|---|",
         ]
         lines += [f"| {s.name} | {s.status} | {s.seconds:.2f}s | {s.detail} |" for s in r.stages]
-        if r.report_markdown:
-            lines += ["", r.report_markdown.rstrip()]
+        if run.markdown:
+            lines += ["", run.markdown.rstrip()]
     return "\n".join(lines) + "\n"
