@@ -144,6 +144,14 @@ def test_init_from_validates_runs_and_predict_scores_the_same_file(
     assert (scored["mean radius"] == source["mean radius"]).all()
     # a linear model on this data is right on nearly every row it was shown
     assert (scored["prediction"] == source["diagnosis"]).mean() > 0.9
+    capsys.readouterr()
+    assert (
+        _cli("predict", "breast-cancer-classifier", "data/breast_cancer.csv", "--version", "1") == 0
+    )
+    shown = capsys.readouterr().out
+    assert "breast-cancer-classifier v1: 569 rows scored; the first 10 shown" in shown
+    assert "--output FILE writes every row" in shown
+    assert max(len(line) for line in shown.splitlines()) <= 80
 
 
 def test_init_from_refuses_what_it_cannot_use(

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import EXIT_OK, BadInputError, CheckFailedError
 from ..registry import Registry
@@ -122,16 +123,18 @@ def run(
     if output is not None:
         _write(scored, output if output.is_absolute() else Path.cwd() / output)
     shown = min(PREVIEW_ROWS, len(scored))
-    preview = Table(
-        title=f"{model_name} v{ref.version}: {len(scored):,} rows scored"
+    headline = (
+        f"{model_name} v{ref.version}: {len(scored):,} rows scored"
         + (f" → {output}" if output else "")
-        + (f"; the first {shown} shown" if shown < len(scored) else ""),
-        caption=None if output or shown == len(scored) else "--output FILE writes every row",
+        + (f"; the first {shown} shown" if shown < len(scored) else "")
+    )
+    preview = Table(
+        caption=None if output or shown == len(scored) else "--output FILE writes every row"
     )
     for column in scored.columns:
-        preview.add_column(str(column))
+        preview.add_column(Text(str(column)))  # names and values are data: never markup
     for row in scored.head(PREVIEW_ROWS).itertuples(index=False):
-        preview.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row])
+        preview.add_row(*[Text(f"{v:.4f}" if isinstance(v, float) else str(v)) for v in row])
     data = {
         "ok": True,
         "model": model_name,
@@ -140,7 +143,7 @@ def run(
         "output": str(output) if output else None,
         "predictions": scored.to_dict(orient="records") if output is None else None,
     }
-    return Outcome(EXIT_OK, data, [preview])
+    return Outcome(EXIT_OK, data, [Text(headline), preview])
 
 
 def _kept_columns(frame: Any, keep: list[str], display: str) -> Any:
