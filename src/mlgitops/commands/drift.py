@@ -259,6 +259,9 @@ def _invalid_data(
     *,
     adhoc: bool,
 ) -> Outcome:
+    from rich.text import Text
+
+    from ..tables import FitTable
     from ..workspace import DriftRecord, write_drift_record
 
     headline = f"{model} v{version} vs {source}: the current data failed validation; drift was not computed"
@@ -288,7 +291,10 @@ def _invalid_data(
     return Outcome(
         exit_code=EXIT_CHECK_FAILED,
         data=data,
-        renderables=[headline, *(report.to_table() for report in failures)],
+        renderables=[
+            Text(headline),
+            *(FitTable(report.to_table(), ("check",)) for report in failures),
+        ],
         summary_markdown=markdown,
         annotations=annotations,
         outputs={"drifted": "false", "drift_share": "0", "status": "invalid-data"},
