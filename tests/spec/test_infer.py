@@ -110,13 +110,18 @@ def test_init_from_validates_runs_and_predict_scores_the_same_file(
     breast_cancer_repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The newcomer's first hour: no edit between init and a registered model."""
+    import subprocess
+
     monkeypatch.chdir(breast_cancer_repo)
+    subprocess.run(["git", "init", "-q", str(breast_cancer_repo)], check=True)  # no commit yet
     assert _cli("init", "--from", "data/breast_cancer.csv", "--target", "diagnosis") == 0
     assert _cli("validate") == 0
     capsys.readouterr()
     assert _cli("run", "--json") == 0
     result = json.loads(capsys.readouterr().out)
     assert [m["passed"] for m in result["models"]] == [True]
+    card = (breast_cancer_repo / "models/breast-cancer-classifier/versions/1/card.md").read_text()
+    assert "| Git commit | none (outside git, or before the first commit) |" in card
     out_file = breast_cancer_repo / "scored.csv"
     assert (
         _cli(
