@@ -80,3 +80,20 @@ def test_odd_names_convert_score_and_are_recorded() -> None:
     sk_labels = result.pipeline.predict(pd.concat([result.X_train, result.X_test]).sort_index())
     assert (labels.astype(str) == sk_labels.astype(str)).all()
     assert proba is not None and proba.shape == (len(frame), 2)
+
+
+def test_a_model_whose_columns_are_identifiers_keeps_its_bytes() -> None:
+    """No mapping is recorded when every input is its column's own name, so models of such
+    columns convert to the same bytes as before names were mapped."""
+    from train.datasets import churn
+
+    frame, dataset = churn()
+    result = train_model(
+        frame,
+        dataset,
+        model_spec("classification", features={"exclude": ["customer_id"]}),
+        pipeline_spec(LOGISTIC),
+    )
+    model = onnx.load_from_string(convert(result, 17))
+    assert META_COLUMNS not in {p.key for p in model.metadata_props}
+    assert [i.name for i in model.graph.input] == list(result.features)

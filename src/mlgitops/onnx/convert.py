@@ -23,7 +23,7 @@ GRAPH_NAME = "mlgitops"
 META_TASK = "mlgitops.task"
 META_CLASSES = "mlgitops.classes"
 META_PROBA = "mlgitops.probabilities"  # "true" when the second output holds probabilities
-META_COLUMNS = "mlgitops.columns"  # JSON {column: input name}, in input order
+META_COLUMNS = "mlgitops.columns"  # JSON {column: input name}, when any input is renamed
 
 
 def convert(result: TrainResult, opset: int) -> bytes:
@@ -59,15 +59,15 @@ def convert(result: TrainResult, opset: int) -> bytes:
         ) from None
     columns = onnx_input_names(result.features)
     _rename_inputs(proto, [columns[name] for name in result.features])
-    return normalise(
-        proto,
-        {
-            META_COLUMNS: json.dumps(columns, ensure_ascii=False),
-            META_TASK: result.task,
-            META_CLASSES: json.dumps(result.classes),
-            META_PROBA: json.dumps(has_proba and result.task == "classification"),
-        },
-    )
+    metadata = {
+        META_TASK: result.task,
+        META_CLASSES: json.dumps(result.classes),
+        META_PROBA: json.dumps(has_proba and result.task == "classification"),
+    }
+    if any(column != name for column, name in columns.items()):
+        # only then: a model whose inputs are its columns' names keeps the same bytes
+        metadata[META_COLUMNS] = json.dumps(columns, ensure_ascii=False)
+    return normalise(proto, metadata)
 
 
 def _rename_inputs(proto: Any, names: list[str]) -> None:
