@@ -14,18 +14,30 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+DRIFTED := .mlgitops/demo/churn_drifted.csv
+
+# The loop on a laptop: train and register, check drift (none, then some), read the
+# promotion a drift would open, and where to go next. Exit 1 of a drift found is the point.
 demo: $(STAMP)
-	$(BIN)/python data/generate.py
+	$(BIN)/python data/generate.py --drifted $(DRIFTED)
 	$(BIN)/mlgitops validate
 	$(BIN)/mlgitops run
 	$(BIN)/mlgitops drift churn-classifier
+	$(BIN)/mlgitops drift churn-classifier --current $(DRIFTED) --plots .mlgitops/demo/plots \
+	  ; test $$? -eq 1   # 1: drift found, as it should be
 	$(BIN)/mlgitops status
+	$(BIN)/mlgitops promote churn-classifier --dry-run
 	$(BIN)/mlgitops release --no-publish
 	@echo ""
 	@echo "Serve the production models (Open Inference Protocol and /invocations on 127.0.0.1:8080):"
 	@echo "  $(BIN)/mlgitops serve --watch"
 	@echo "Score one row, from another shell:"
 	@echo "  curl -s 'http://127.0.0.1:8080/invocations?model=churn-classifier' -H 'Content-Type: application/json' -d '{\"dataframe_records\": [{\"tenure_months\": 3, \"monthly_charges\": 99.19, \"total_charges\": 297.57, \"contract\": \"month-to-month\", \"payment_method\": \"electronic-check\", \"senior_citizen\": false, \"support_calls\": 0}]}'"
+	@echo
+	@echo "next, try (mlgitops is $(BIN)/mlgitops):"
+	@echo "  mlgitops predict churn-classifier data/churn_current.csv --keep customer_id"
+	@echo "  mlgitops init --from data/YOURS.csv --target COLUMN   (in a new repository)"
+	@echo "  mlgitops compile --check   (the workflows GitHub Actions runs, from mlops.yaml)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks data

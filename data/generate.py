@@ -2,6 +2,7 @@
 
     python data/generate.py          # write data/*.csv if they differ
     python data/generate.py --check  # exit 1 if the committed files are stale
+    python data/generate.py --drifted PATH   # also write drifted churn rows to PATH (not committed)
 
 churn.csv            binary classification: numeric, categorical and nullable columns
 churn_current.csv    "production" rows for drift checks, drawn from the same process
@@ -149,6 +150,15 @@ DATASETS: dict[str, Callable[[], pd.DataFrame]] = {
 }
 
 
+def drifted_churn() -> pd.DataFrame:
+    """Production rows after the market moved: prices up a third, longer-lived customers."""
+    frame = churn(2000, seed=2027, id_offset=8000)
+    frame["monthly_charges"] = (frame["monthly_charges"] * 1.35).round(2).clip(upper=160)
+    frame["total_charges"] = (frame["total_charges"] * 1.8).round(2)
+    frame["tenure_months"] = (frame["tenure_months"] + 18).clip(upper=90)
+    return frame
+
+
 def render(frame: pd.DataFrame) -> bytes:
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n")
@@ -160,7 +170,13 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--check", action="store_true", help="fail if a committed file differs")
+    parser.add_argument(
+        "--drifted", type=Path, default=None, help="write drifted churn rows here as well"
+    )
     args = parser.parse_args()
+    if args.drifted is not None:
+        args.drifted.parent.mkdir(parents=True, exist_ok=True)
+        args.drifted.write_bytes(render(drifted_churn()))
     stale = []
     for name, make in DATASETS.items():
         path = HERE / name

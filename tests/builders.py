@@ -103,3 +103,25 @@ def write_sklearn_project(root: Path) -> Path:
         """,
     )
     return root
+
+
+def write_breast_cancer_csv(path: Path, *, blank_share: float = 0.02, seed: int = 0) -> Path:
+    """scikit-learn's breast_cancer with its own column names ("mean radius", ...), a
+    derived category ("size band"), a text target ("diagnosis") and ~2 % blank cells
+    in a few feature columns."""
+    import numpy as np
+    from sklearn.datasets import load_breast_cancer
+
+    bunch = load_breast_cancer(as_frame=True)
+    frame = bunch.frame.drop(columns="target")
+    frame["size band"] = np.select(
+        [frame["mean area"] < 500, frame["mean area"] < 900], ["small", "medium"], "large"
+    )
+    frame["diagnosis"] = [bunch.target_names[t] for t in bunch.target]
+    rng = np.random.default_rng(seed)
+    for column in ("mean texture", "worst smoothness", "size band"):
+        blank = rng.random(len(frame)) < blank_share
+        frame[column] = frame[column].astype(object).where(~blank, None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    return path

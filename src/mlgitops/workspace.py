@@ -196,8 +196,13 @@ class DriftRecord(_Record):
         return None if self.report is None else DriftReport.from_dict(self.report)
 
 
-def write_drift_record(root: Path, record: DriftRecord) -> None:
-    atomic.write_bytes(drift_report_path(root, record.model), _record_bytes(record))
+def write_drift_record(root: Path, record: DriftRecord, *, adhoc: bool = False) -> Path:
+    """Write the record where `status`, `run` and `promote` read it, or, for an ad-hoc check
+    of other data (`drift --current`), apart from it; returns the path written."""
+    saved = drift_report_path(root, record.model)
+    path = saved.parent / "adhoc" / saved.name if adhoc else saved
+    atomic.write_bytes(path, _record_bytes(record))
+    return path
 
 
 def read_drift_record(root: Path, model: str) -> DriftRecord | None:

@@ -63,3 +63,30 @@ def test_the_linters_do_catch_problems(tmp_path: Path) -> None:
     assert "timeout-minutes" in malformed["check-jsonschema"]
     assert "timeout-minutes" in malformed["actionlint"]
     assert malformed["zizmor"]  # strict collection: an unreadable workflow is a failure
+
+
+def test_local_reusable_calls_are_what_zizmor_notes_and_nothing_else(tmp_path: Path) -> None:
+    """`ci.reusable: local` writes `uses: ./…` for GHES and runners older than 2.336; zizmor's
+    self-repository audit asks for `$/…` there, expectedly, and finds nothing else."""
+    import re
+    import shutil
+
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(SPECS / "newcomer", spec_dir)
+    spec = spec_dir / "mlops.yaml"
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace(
+            "  default_branch: trunk\n", "  default_branch: trunk\n  reusable: local\n"
+        ),
+        encoding="utf-8",
+    )
+    workflows = compile_workflows(load_project(spec_dir, check_estimators=False))
+    drift = workflows["mlgitops-drift.yml"]
+    assert "uses: ./.github/workflows/mlgitops-drift-model.yml" in drift
+    assert "$/" not in drift
+    repo = GitRepo.init(tmp_path / "repo")
+    write_workflows(repo.root, workflows)
+    report = lint_workflows(repo.root, runner_labels=("gpu",))
+    assert report["actionlint"] == "" and report["check-jsonschema"] == ""
+    findings = re.findall(r"^(\w+)\[([\w-]+)\]", report["zizmor"], flags=re.MULTILINE)
+    assert findings and {audit for _, audit in findings} == {"self-repository"}

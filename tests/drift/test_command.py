@@ -178,8 +178,14 @@ def test_shifted_current_data_is_drift(
         "plots/drift-age.png",
         "plots/drift-plan.png",
         "plots/drift-tenure.png",
+        "plots/prediction-drift.png",
     ]
     assert (project / "plots" / "drift-age.png").stat().st_size > 5000
+    # another file than the dataset's `current` is an ad-hoc check: kept apart from the
+    # report status and promotion read
+    assert data["adhoc"] is True and data["saved"] == ".mlgitops/drift/adhoc/churn.json"
+    assert (project / ".mlgitops" / "drift" / "adhoc" / "churn.json").is_file()
+    assert not (project / ".mlgitops" / "drift" / "churn.json").exists()
 
 
 def test_broken_current_data_is_reported_as_data_not_drift(
@@ -348,3 +354,23 @@ def test_right_labels_or_an_uncounted_trigger_are_not_drift(
         "fired": True,
         "detail": data["triggers"]["performance"]["detail"],
     }
+
+
+def test_markdown_prints_the_report_as_the_pull_request_shows_it(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["-C", str(project), "drift", "churn", "--markdown"], environ={}) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("### Drift: churn v1 vs data/current/*.csv\n")
+    assert "| feature | method | statistic | threshold | verdict | reference | current |" in out
+    assert "┃" not in out  # no terminal table
+
+
+def test_the_terminal_table_reads_at_80_columns(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["-C", str(project), "drift", "churn"], environ={}) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 80, out

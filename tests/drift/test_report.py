@@ -68,7 +68,10 @@ def test_plots_of_the_most_drifted_features(
 ) -> None:
     profile, report = shifted_report
     paths = plot_top(report, profile, None, tmp_path, top=3)
-    assert [p.name for p in paths] == [f"drift-{f.feature}.png" for f in report.features[:3]]
+    expected = [f"drift-{f.feature}.png" for f in report.features[:3]]
+    if report.prediction is not None:
+        expected.append("prediction-drift.png")  # the model's scores, when they were compared
+    assert [p.name for p in paths] == expected
     for path in paths:
         data = path.read_bytes()
         assert data.startswith(PNG_SIGNATURE) and len(data) > 5000
@@ -77,4 +80,33 @@ def test_plots_of_the_most_drifted_features(
         p.read_bytes() for p in paths
     ]  # same report, same bytes
     everything = plot_top(report, profile, None, tmp_path / "all", top=20)
-    assert len(everything) == len(report.features)  # numeric, discrete and categorical all draw
+    # numeric, discrete and categorical all draw
+    assert len(everything) == len(report.features) + (report.prediction is not None)
+
+
+def test_plots_bin_over_both_distributions() -> None:
+    """A current distribution shifted past the reference's maximum keeps its shape: it is
+    not one block in the reference's open outer bin."""
+    from mlgitops.drift.accumulate import NumericAccumulator, reference_histogram
+    from mlgitops.drift.plots import PLOT_BINS, plot_bins
+    from mlgitops.drift.profile import numeric_profile
+
+    rng = np.random.default_rng(0)
+    reference_values = rng.normal(0.0, 1.0, 5000)
+    shifted = rng.normal(6.0, 1.0, 5000)  # beyond nearly every reference value
+    numeric = numeric_profile(reference_values)
+    accumulator = NumericAccumulator(numeric)
+    accumulator.add(shifted)
+    current = accumulator.histogram()
+    reference = reference_histogram(numeric)
+    low, high = float(reference_values.min()), float(shifted.max())
+    top = float(reference_values.max())
+    for values in (shifted, None):  # from the values, or spread from the histogram
+        bounds, ref_counts, cur_counts = plot_bins(reference, current, values, low, high)
+        assert len(bounds) == PLOT_BINS + 1 and bounds[0] == low and bounds[-1] == high
+        assert ref_counts.sum() == pytest.approx(5000) and cur_counts.sum() == pytest.approx(5000)
+        assert ref_counts[bounds[:-1] > top].sum() == pytest.approx(0)  # none past its maximum
+    bounds, _, cur_counts = plot_bins(reference, current, shifted, low, high)
+    beyond = cur_counts[bounds[:-1] >= top]
+    assert (beyond > 0).sum() >= 10  # a bell over many bins, not a single block
+    assert beyond.max() < 0.3 * beyond.sum()

@@ -106,14 +106,14 @@ models:
     dataset: churn
     task: classification
     estimator: {class: sklearn.linear_model.LogisticRegression}
-    metrics: [roc_auc, accuracy]
+    metrics: [roc_auc, accuracy, f1]  # f1: listed, and absent from evidence() (an error rule)
     gates: {roc_auc: {min: 0.8}}
     policies: [policies/team.yaml]
   other:
     dataset: churn
     task: classification
     estimator: {class: sklearn.linear_model.LogisticRegression}
-    metrics: [accuracy]
+    metrics: [accuracy, roc_auc, f1]
     policies: [policies/team.yaml]
 """
 

@@ -67,7 +67,8 @@ def test_a_failed_error_rule_blocks_and_a_failed_warning_does_not(tmp_path: Path
 
 
 def test_a_missing_metric_is_an_error_never_a_pass(tmp_path: Path) -> None:
-    # `other` computes accuracy only: reading roc_auc cannot be evaluated
+    # evidence holding accuracy only (validate refuses a rule reading a metric the spec
+    # does not list; evidence from elsewhere may still lack one): roc_auc cannot be evaluated
     proj = project(
         tmp_path,
         """
@@ -313,6 +314,8 @@ def test_a_model_without_policy_files_passes_with_no_results(tmp_path: Path) -> 
             target: churned
             columns:
               tenure_months: {type: integer}
+              monthly_charges: {type: number}
+              contract: {type: category, values: [monthly, yearly]}
               churned: {type: boolean}
         models:
           churn:

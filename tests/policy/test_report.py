@@ -119,3 +119,12 @@ def test_a_passing_report_and_an_empty_one(tmp_path: Path) -> None:
     empty = PolicyReport(model="churn", evaluated_on=TODAY, results=())
     assert empty.passed
     assert "The model lists no policy files." in empty.to_markdown()
+
+
+def test_terminal_table_reads_at_80_columns(report: PolicyReport) -> None:
+    from mlgitops.commands.policy import policy_table
+    from mlgitops.tables import render
+
+    text = render([policy_table(report)])
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert_golden("policy/table_80.txt", text)

@@ -138,3 +138,23 @@ def test_scaffold_trains_and_passes_its_gates(
 )
 def test_project_name(directory: str, expected: str) -> None:
     assert project_name(directory) == expected
+
+
+def test_init_ignores_its_caches_and_pins_its_version(scaffold: Path) -> None:
+    from mlgitops import __version__
+
+    assert (scaffold / ".gitignore").read_text(encoding="utf-8") == (
+        "# mlgitops' caches and scratch files\n.mlgitops/\n"
+    )
+    spec = (scaffold / "mlops.yaml").read_text(encoding="utf-8")
+    assert f"  install: pip install mlgitops=={__version__}" in spec
+
+
+def test_an_existing_gitignore_gains_the_line_once(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / ".gitignore").write_text("*.pyc", encoding="utf-8")
+    assert _init(root) == 0
+    assert (root / ".gitignore").read_text(encoding="utf-8") == "*.pyc\n.mlgitops/\n"
+    assert _init(root, "--force") == 0
+    assert (root / ".gitignore").read_text(encoding="utf-8") == "*.pyc\n.mlgitops/\n"

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from ..errors import Diagnostic, SpecError
+from ..errors import SpecError
 from ..spec import SPEC_FILE, Project, Spec
-from ..yamlio import Loc
+from ..spec.references import check_ci
 from .workflow import Workflow
 from .workflows.ci import ci_workflow
 from .workflows.drift import drift_workflows
@@ -30,43 +28,8 @@ def compile_workflows(project: Project) -> dict[str, str]:
     return {workflow.file: workflow.render(HEADER) for workflow in build_workflows(project.spec)}
 
 
-def _copied_values(spec: Spec) -> Iterator[tuple[Loc, str]]:
-    """Spec values written into workflows verbatim."""
-    ci = spec.ci
-    for key in ("python", "default_branch", "install"):
-        yield ("ci", key), getattr(ci, key)
-    yield from _labels(("ci", "runs_on"), ci.runs_on)
-    for name, model in spec.models.items():
-        if model.runs_on is not None:
-            yield from _labels(("models", name, "runs_on"), model.runs_on)
-        if model.drift is not None and model.drift.schedule is not None:
-            yield ("models", name, "drift", "schedule"), model.drift.schedule
-
-
-def _labels(loc: Loc, runs_on: str | list[str]) -> Iterator[tuple[Loc, str]]:
-    if isinstance(runs_on, str):
-        yield loc, runs_on
-    else:
-        for index, label in enumerate(runs_on):
-            yield (*loc, index), label
-
-
 def _check_copied_values(project: Project) -> None:
-    """GitHub evaluates `${{ … }}` wherever it appears, so a spec value that contains it
-    would run as an expression (in `run:`, as code). Refuse it."""
-    doc = project.documents[SPEC_FILE]
-    problems: list[Diagnostic] = [
-        doc.diagnostic(
-            loc,
-            "'${{' is not allowed here: GitHub would evaluate it as an expression; "
-            "write the value literally",
-        )
-        for loc, value in _copied_values(project.spec)
-        if "${{" in value
-    ]
-    if any(c.isspace() for c in project.spec.ci.default_branch):
-        problems.append(
-            doc.diagnostic(("ci", "default_branch"), "a branch name cannot contain spaces")
-        )
+    """`validate` refuses these already; a project loaded without checks must not slip by."""
+    problems = check_ci(project.spec, project.documents[SPEC_FILE])
     if problems:
         raise SpecError(problems)

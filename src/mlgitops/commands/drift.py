@@ -21,6 +21,11 @@ triggers that fired, comma-separated) and `data_drift`, `prediction_drift`,
 With `--open-issue` (the compiled workflow's `on_drift: issue`), drift opens the
 model's one drift issue on GitHub or updates the open one, and the command then
 exits 0: the issue reports the drift. 3 when GitHub fails.
+
+The report of the dataset's own `current` data is kept in `.mlgitops/drift/`,
+where `status`, `run` and `promote` read it. A check of other data
+(`--current PATH`) is ad hoc: it is kept apart (`.mlgitops/drift/adhoc/`) and
+changes nothing they read. `--markdown` prints the report as Markdown.
 """
 
 from __future__ import annotations
@@ -66,6 +71,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help=f"write PNG plots of the {TOP_PLOTS} most drifted features into DIR",
     )
     parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the report as Markdown (as the step summary and pull request show it)",
+    )
+    parser.add_argument(
         "--open-issue",
         action="store_true",
         help="on drift, open the model's drift issue on GitHub or update the open one "
@@ -73,7 +83,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.set_defaults(
         handler=lambda args, ctx: run(
-            ctx, args.model, args.current, args.plots_dir, open_issue=args.open_issue
+            ctx,
+            args.model,
+            args.current,
+            args.plots_dir,
+            open_issue=args.open_issue,
+            markdown=args.markdown,
         )
     )
 
@@ -86,6 +101,7 @@ def run(
     *,
     batch_rows: int = 100_000,
     open_issue: bool = False,
+    markdown: bool = False,
 ) -> Outcome:
     from ..drift.current import compare, onnx_scorer, reference_version
     from ..drift.profile import Profile
@@ -127,8 +143,9 @@ def run(
         prediction_note=scorer_note,
         batch_rows=batch_rows,
     )
+    adhoc = current is not None and current != dataset.current
     if report is None:
-        return _invalid_data(ctx, model, ref.version, source, failures)
+        return _invalid_data(ctx, model, ref.version, source, failures, adhoc=adhoc)
 
     report.model, report.version, report.source = model, ref.version, source
     report.notes = notes + report.notes
@@ -138,8 +155,18 @@ def run(
         from ..drift.plots import plot_top
 
         out = plots_dir if plots_dir.is_absolute() else ctx.root / plots_dir
-        plots = plot_top(report, profile, None, out, top=TOP_PLOTS)
-    outcome = _drift_outcome(ctx, report, plots, model_spec.drift or DriftDefaults(), performance)
+        shown = [f.feature for f in report.features[:TOP_PLOTS] if f.feature in profile.numeric]
+        values = _current_values(source, ctx.root, dataset, shown, batch_rows)
+        plots = plot_top(report, profile, None, out, top=TOP_PLOTS, current_values=values)
+    outcome = _drift_outcome(
+        ctx,
+        report,
+        plots,
+        model_spec.drift or DriftDefaults(),
+        performance,
+        adhoc=adhoc,
+        markdown=markdown,
+    )
     if github is not None:
         _open_issue(outcome, report, github)
     return outcome
@@ -173,17 +200,49 @@ def _performance(
 # --- outcomes ---------------------------------------------------------------------------
 
 
+# values kept per plotted feature: enough for a smooth plot, bounded memory on any input
+PLOT_VALUES = 200_000
+
+
+def _current_values(
+    source: str, root: Path, dataset: Any, features: list[str], batch_rows: int
+) -> dict[str, Any]:
+    """The current values of the plotted numeric features, read again (only with --plots)."""
+    import numpy as np
+
+    from ..data.stream import iter_file_batches
+    from ..data.validate import coerce_frame
+
+    if not features:
+        return {}
+    spec = dataset.model_copy(update={"columns": {n: dataset.columns[n] for n in features}})
+    parts: dict[str, list[Any]] = {name: [] for name in features}
+    kept = 0
+    for batch in iter_file_batches(source, root, batch_rows):
+        frame = coerce_frame(batch.frame[features], spec)
+        for name in features:
+            parts[name].append(frame[name].to_numpy(dtype=np.float64, na_value=np.nan))
+        kept += len(frame)
+        if kept >= PLOT_VALUES:
+            break
+    return {name: np.concatenate(chunks)[:PLOT_VALUES] for name, chunks in parts.items() if chunks}
+
+
 def _drift_outcome(
     ctx: Context,
     report: DriftReport,
     plots: list[Path],
     drift: DriftSpec,
     performance: PerformanceResult | None,
+    *,
+    adhoc: bool,
+    markdown: bool,
 ) -> Outcome:
     from rich.table import Table
     from rich.text import Text
 
     from ..drift.performance import fired, trigger_verdicts, triggers_markdown
+    from ..tables import FitTable
     from ..workspace import drift_record_of, write_drift_record
 
     verdicts = trigger_verdicts(report, performance, drift)
@@ -205,7 +264,9 @@ def _drift_outcome(
             "performance": data["performance"],
         }
     )
-    write_drift_record(ctx.root, record)
+    path = write_drift_record(ctx.root, record, adhoc=adhoc)
+    data["adhoc"] = adhoc
+    data["saved"] = _show(path, ctx.root)
     annotations = []
     if drifted:
         annotations.append(
@@ -226,16 +287,32 @@ def _drift_outcome(
         verdict = "not computed" if v.fired is None else ("DRIFT" if v.fired else "ok")
         style = "bold red" if v.fired and v.counted else ("green" if v.fired is False else "yellow")
         table.add_row(
-            v.name, "yes" if v.counted else "no", Text(verdict, style=style), Text(v.detail)
+            Text(v.name),
+            "yes" if v.counted else "no",
+            Text(verdict, style=style),
+            Text(v.detail),
         )
-    markdown = report.to_markdown()
-    heading, _, rest = markdown.partition("\n")
-    markdown = f"{heading}\n\n{triggers_markdown(verdicts)}{rest}"
+    report_markdown = report.to_markdown()
+    heading, _, rest = report_markdown.partition("\n")
+    report_markdown = f"{heading}\n\n{triggers_markdown(verdicts)}{rest}"
+    renderables: list[Any] = (
+        [Text(report_markdown.rstrip(), no_wrap=True)]
+        if markdown
+        else [FitTable(table, ("counts",)), FitTable(report.to_table(), ("method",))]
+    )
+    renderables += [Text(f"plot: {_show(p, ctx.root)}") for p in plots]
+    if adhoc:
+        renderables.append(
+            Text(
+                f"ad hoc (--current): kept apart in {data['saved']}; status and promotion "
+                "still read the last check of the dataset's current data"
+            )
+        )
     return Outcome(
         exit_code=EXIT_CHECK_FAILED if drifted else EXIT_OK,
         data=data,
-        renderables=[table, report.to_table()],
-        summary_markdown=markdown,
+        renderables=renderables,
+        summary_markdown=report_markdown,
         annotations=annotations,
         outputs={
             "drifted": "true" if drifted else "false",
@@ -273,8 +350,17 @@ def _open_issue(outcome: Outcome, report: DriftReport, settings: GitHubSettings)
 
 
 def _invalid_data(
-    ctx: Context, model: str, version: int, source: str, failures: list[DataValidationReport]
+    ctx: Context,
+    model: str,
+    version: int,
+    source: str,
+    failures: list[DataValidationReport],
+    *,
+    adhoc: bool,
 ) -> Outcome:
+    from rich.text import Text
+
+    from ..tables import FitTable
     from ..workspace import DriftRecord, write_drift_record
 
     headline = f"{model} v{version} vs {source}: the current data failed validation; drift was not computed"
@@ -296,6 +382,7 @@ def _invalid_data(
             dataset_drifted=False,
             data_validation=data["data_validation"],
         ),
+        adhoc=adhoc,
     )
     markdown = "\n".join([f"### Drift: {model} v{version} vs {source}", "", f"**{headline}.**", ""])
     markdown += "\n".join(report.to_markdown() for report in failures)
@@ -303,7 +390,10 @@ def _invalid_data(
     return Outcome(
         exit_code=EXIT_CHECK_FAILED,
         data=data,
-        renderables=[headline, *(report.to_table() for report in failures)],
+        renderables=[
+            Text(headline),
+            *(FitTable(report.to_table(), ("check",)) for report in failures),
+        ],
         summary_markdown=markdown,
         annotations=annotations,
         outputs={"drifted": "false", "drift_share": "0", "status": "invalid-data"},

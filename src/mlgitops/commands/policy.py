@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
@@ -19,7 +19,11 @@ from ..errors import EXIT_CHECK_FAILED, EXIT_OK, BadInputError
 from ..evidence import CandidateEvidence
 from ..registry import Registry
 from ..spec import load_project
+from ..tables import FitTable
 from . import Annotation, Context, Outcome
+
+if TYPE_CHECKING:
+    from ..policy.report import PolicyReport
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -83,7 +87,7 @@ def run(
         data=report.to_json(),
         renderables=[Text(text.rstrip("\n"), no_wrap=True)]
         if markdown
-        else [report.to_table(), Text(report.headline())],
+        else [policy_table(report), Text(report.headline())],
         summary_markdown=text,
         annotations=annotations,
         outputs={"passed": "true" if report.passed else "false"},
@@ -97,3 +101,8 @@ def _workspace_candidate(root: Path, model: str) -> CandidateEvidence:
             f"{model} has no candidate yet", hint=f"run `mlgitops run {model}` first"
         )
     return candidate
+
+
+def policy_table(report: PolicyReport) -> FitTable:
+    """The report's table; at 80 columns the file's name, then the severity, go first."""
+    return FitTable(report.to_table(), ("Policy", "Severity"))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import EXIT_OK, BadInputError, CheckFailedError
 from ..registry import Registry
@@ -31,9 +32,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--version", type=int, default=None, help="score with this registered version instead"
     )
+    parser.add_argument(
+        "--keep",
+        action="append",
+        default=[],
+        metavar="COL",
+        help="copy this column (an id) of FILE beside the predictions; repeat for more",
+    )
     parser.set_defaults(
         handler=lambda args, ctx: run(
-            ctx, args.model, args.file, output=args.output, version=args.version
+            ctx, args.model, args.file, output=args.output, version=args.version, keep=args.keep
         )
     )
 
@@ -45,6 +53,7 @@ def run(
     *,
     output: Path | None = None,
     version: int | None = None,
+    keep: list[str] | None = None,
 ) -> Outcome:
     if output is not None and output.suffix.lower() not in (".csv", ".parquet"):
         raise BadInputError(f"--output {output}: use a .csv or .parquet file name")
@@ -77,6 +86,7 @@ def run(
             f"{display}: file not found", hint="give the path of a .csv or .parquet file"
         )
     frame = read_table(path, display)
+    kept = _kept_columns(frame, keep or [], display)
     # Scoring files may carry more columns (ids, the target): only the features are checked and used.
     frame = frame[[name for name in frame.columns if name in features]]
     feature_spec = dataset.model_copy(
@@ -104,20 +114,27 @@ def run(
     import pandas as pd
 
     scored = pd.DataFrame({"prediction": labels})
+    if not kept.empty:
+        scored = pd.concat([kept.reset_index(drop=True), scored], axis=1)
     classes = registry.evidence(ref).training.classes
     if proba is not None:
         for index, name in enumerate(classes or range(proba.shape[1])):
             scored[f"proba_{name}"] = proba[:, index]
     if output is not None:
         _write(scored, output if output.is_absolute() else Path.cwd() / output)
-    preview = Table(
-        title=f"{model_name} v{ref.version}: {len(scored)} rows scored"
+    shown = min(PREVIEW_ROWS, len(scored))
+    headline = (
+        f"{model_name} v{ref.version}: {len(scored):,} rows scored"
         + (f" → {output}" if output else "")
+        + (f"; the first {shown} shown" if shown < len(scored) else "")
+    )
+    preview = Table(
+        caption=None if output or shown == len(scored) else "--output FILE writes every row"
     )
     for column in scored.columns:
-        preview.add_column(str(column))
+        preview.add_column(Text(str(column)))  # names and values are data: never markup
     for row in scored.head(PREVIEW_ROWS).itertuples(index=False):
-        preview.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row])
+        preview.add_row(*[Text(f"{v:.4f}" if isinstance(v, float) else str(v)) for v in row])
     data = {
         "ok": True,
         "model": model_name,
@@ -126,7 +143,27 @@ def run(
         "output": str(output) if output else None,
         "predictions": scored.to_dict(orient="records") if output is None else None,
     }
-    return Outcome(EXIT_OK, data, [preview])
+    return Outcome(EXIT_OK, data, [Text(headline), preview])
+
+
+def _kept_columns(frame: Any, keep: list[str], display: str) -> Any:
+    """The columns to carry beside the predictions, as read (ids stay text)."""
+    missing = [name for name in keep if name not in frame.columns]
+    if missing:
+        from ..spec.shape_errors import suggest
+
+        columns = [str(c) for c in frame.columns]
+        raise BadInputError(
+            f"--keep {missing[0]}: {display} has no such column" + suggest(missing[0], columns),
+            hint="name a column of the scored file's header",
+        )
+    reserved = [name for name in keep if name == "prediction" or str(name).startswith("proba_")]
+    if reserved:
+        raise BadInputError(
+            f"--keep {reserved[0]}: that name is taken by the predictions' own columns",
+            hint="rename the column in the file, or keep another one",
+        )
+    return frame[list(dict.fromkeys(keep))]
 
 
 def _write(frame: Any, path: Path) -> None:

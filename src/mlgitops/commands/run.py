@@ -13,6 +13,7 @@ from ..errors import EXIT_CHECK_FAILED, EXIT_OK
 from ..execute.results import RunRecord
 from ..spec import load_project
 from ..spec.checks import project_checks
+from ..tables import FitTable
 from . import Annotation, Context, Outcome
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def run(
     results = [r.record for r in runs]
     failed = [r for r in runs if not r.passed]
     data = {"ok": not failed, "models": [r.model_dump(mode="json") for r in results]}
-    renderables: list[Any] = [summary_table(results)]
+    renderables: list[Any] = [summary_table(results), *_artifact_lines(ctx, results)]
     for failure in failed:
         renderables.append(
             Text.assemble(
@@ -119,6 +120,33 @@ def _dry(ctx: Context, project: Any, names: list[str], today: dt.date) -> Outcom
     return Outcome(EXIT_OK, {"ok": True, "plan": rows}, [table])
 
 
+def _artifact_lines(ctx: Context, results: list[RunRecord]) -> list[Text]:
+    """Where each registered version's files are, and what .mlgitops/ holds."""
+    from ..registry import REGISTRY_DIR
+
+    lines = []
+    for r in results:
+        if r.registered and r.version is not None:
+            folder = f"{REGISTRY_DIR}/{r.model}/versions/{r.version}/"
+            names = {p.name for p in (ctx.root / folder).glob("*") if p.is_file()}
+            first = [name for name in ("model.onnx", "card.md") if name in names]
+            more = f", +{len(names) - len(first)} more" if len(names) > len(first) else ""
+            lines.append(Text(f"  {folder}  {', '.join(first)}{more}"))
+    if lines:
+        lines.insert(0, Text("registered versions (commit them):"))
+        lines.append(
+            Text("caches and candidates: .mlgitops/ (never committed: it is in .gitignore)")
+        )
+    return lines
+
+
+def _checks_cell(result: RunRecord) -> str:
+    """Gates, then ONNX parity, a line each."""
+    gates = _gates_cell(result)
+    lines = [f"gates {part}" for part in gates.split(", ")] if gates != "–" else ["no gates"]
+    return "\n".join([*lines, f"onnx {_parity_cell(result)}"])
+
+
 def _gates_cell(result: RunRecord) -> str:
     if not result.gates:
         return "–" if result.failed_stage not in ("validate-data", "train") else "not run"
@@ -154,25 +182,39 @@ def _status_cell(result: RunRecord) -> str:
     return "passed (not registered)"
 
 
-def summary_table(results: list[RunRecord]) -> Table:
-    table = Table(title="mlgitops run")
+# what a cell in the result column means, shown under the table when it appears
+LEGEND = {
+    "(cached)": "(cached): nothing it reads changed; every stage came from the cache",
+    "(unchanged)": "(unchanged): stages re-ran, but the trained model is the same version",
+}
+# least important first: what goes when 80 columns cannot hold everything
+_DROP_ORDER = ("time",)
+
+
+def summary_table(results: list[RunRecord]) -> FitTable:
+    """One row a model; a metric or gate count a line, so it reads in 80 columns."""
+    table = Table(title="mlgitops run", title_justify="left")
     table.add_column("model", no_wrap=True)
-    table.add_column("result", no_wrap=True)
-    table.add_column("metrics", overflow="fold")
-    table.add_column("gates", overflow="fold")
-    table.add_column("parity", no_wrap=True)
+    table.add_column("result")
+    table.add_column("metrics")
+    table.add_column("checks")
     table.add_column("time", justify="right", no_wrap=True)
+    legend: list[str] = []
     for r in results:
         style = "green" if r.passed else "red"
+        status = _status_cell(r)
+        legend += [text for mark, text in LEGEND.items() if mark in status and text not in legend]
         table.add_row(
-            r.model,
-            f"[{style}]{_status_cell(r).replace(' (', chr(10) + '(')}[/]",
-            _metrics_cell(r, "\n"),
-            _gates_cell(r).replace(", ", "\n"),
-            _parity_cell(r).replace(" (", "\n").rstrip(")"),
+            Text(r.model),
+            Text(status.replace(" (", "\n("), style=style),
+            Text(_metrics_cell(r, "\n")),
+            Text(_checks_cell(r)),
             f"{r.seconds:.1f}s",
         )
-    return table
+    if legend:
+        table.caption = "\n".join(legend)
+        table.caption_justify = "left"
+    return FitTable(table, _DROP_ORDER)
 
 
 def summary_markdown(runs: list[ModelRun]) -> str:

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import EXIT_OK, CheckFailedError, MlgitopsError
 from ..registry import ProductionPointer, Registry
 from ..spec import Project, load_project
+from ..tables import FitTable
 from ..workspace import cache_dir, read_drift_record, read_run_record
 from . import Context, Outcome
 
@@ -34,21 +36,39 @@ def run(ctx: Context, *, today: dt.date | None = None) -> Outcome:
         row["trained"] = trained
         if row["last_run"] == "passed" and not trained:
             row["last_run"] = "passed, stale"
-    table = Table(title=f"mlgitops status: {project.spec.project}")
+    table = status_table(project.spec.project, rows)
+    return Outcome(EXIT_OK, {"ok": True, "models": rows}, [table])
+
+
+# least important first: what goes when 80 columns cannot hold everything
+_DROP_ORDER = ("latest", "gates", "last run")
+
+
+def status_table(project: str, rows: list[dict[str, Any]]) -> FitTable:
+    """One line a model, in 80 columns: long cells wrap at spaces, never inside a word."""
+    table = Table(title=f"mlgitops status: {project}", title_justify="left")
     table.add_column("model", no_wrap=True)
-    for column in ("prod", "latest", "last run", "gates", "drift", "promotion"):
-        table.add_column(column, no_wrap=True, overflow="ellipsis")
+    for header in ("prod", "latest", "last run", "gates", "drift", "promotion"):
+        table.add_column(header)
+    branches = []
     for row in rows:
+        promotion = row["promotion"]
+        if promotion.startswith("branch "):
+            branches.append(promotion.removeprefix("branch "))
+            promotion = "open"
         table.add_row(
-            row["model"],
+            Text(row["model"]),
             _version(row["production"]),
             _version(row["latest"]),
-            row["last_run"],
-            row["gates"],
+            Text(row["last_run"]),
+            Text(row["gates"]),
             row["drift"],
-            row["promotion"],
+            promotion,
         )
-    return Outcome(EXIT_OK, {"ok": True, "models": rows}, [table])
+    if branches:
+        table.caption = "open: " + ", ".join(branches) + " (review its pull request)"
+        table.caption_justify = "left"
+    return FitTable(table, _DROP_ORDER)
 
 
 def _trained(project: Project, registry: Registry, today: dt.date) -> list[bool]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..errors import EXIT_OK
-from ..spec import load_project
+from ..errors import EXIT_OK, Diagnostic
+from ..spec import SPEC_FILE, Project, load_project
 from ..spec.checks import project_checks
+from ..spec.references import check_current_paths
 from . import Context, Outcome
 
 
@@ -18,8 +19,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=lambda args, ctx: run(ctx))
 
 
+def _current_paths(project: Project) -> list[Diagnostic]:
+    return check_current_paths(project.root, project.spec, project.documents[SPEC_FILE])
+
+
 def run(ctx: Context) -> Outcome:
-    project = load_project(ctx.root, extra_checks=project_checks())
+    project = load_project(ctx.root, extra_checks=[*project_checks(), _current_paths])
     spec = project.spec
     files = sorted(project.documents)
     message = (

@@ -29,8 +29,10 @@ if TYPE_CHECKING:
 
 _PARALLEL_ROWS = 50_000
 _TYPE_MESSAGES = {
-    "integer": "values are not whole numbers; fix them, or declare the column 'type: number' in mlops.yaml",
-    "number": "values are not numbers (use '.' for decimals, no thousands separators); fix them",
+    "integer": "values are not whole numbers; fix them, or declare the column 'type: number' "
+    "(fractions) or 'type: category' (labels) in mlops.yaml",
+    "number": "values are not numbers (use '.' for decimals, no thousands separators); fix them, "
+    "or declare the column 'type: category' in mlops.yaml if it holds labels",
     "boolean": "values are not booleans; write true/false, 1/0 or yes/no",
 }
 
@@ -70,7 +72,7 @@ def validate_frame(
 
     def check(name: str) -> tuple[int, list[DataFailure]]:
         series = frame[labels[name]]
-        parsed = parse_column(series, declared[name])
+        parsed = parse_declared(series, declared[name])
         found = _column_failures(name, declared[name], parsed, series, row_offset)
         if name in unique:
             found += _unique_failures(name, parsed, series, row_offset, unit)
@@ -160,7 +162,7 @@ def coerce_frame(
                 f"{file}: column '{name}' is missing",
                 hint="validate the data against mlops.yaml first",
             )
-        parsed = parse_column(frame[name], column)
+        parsed = parse_declared(frame[name], column)
         bad = parsed.missing | parsed.invalid
         values: Any
         if parsed.numbers is not None:
@@ -176,6 +178,22 @@ def coerce_frame(
             values[bad] = None
         out[name] = pd.Series(values, dtype=values.dtype, copy=False)
     return pd.DataFrame(out, copy=False)  # no block consolidation: it copies every column
+
+
+def parse_declared(series: pd.Series, column: ColumnSpec) -> ParsedColumn:
+    """`parse_column`, where a category of whole numbers reads "2.0" as 2 (as an integer
+    column reads 59.0 as 59)."""
+    parsed = parse_column(series, column)
+    if column.type != "category" or parsed.text is None or not column.values:
+        return parsed
+    if not any(isinstance(v, int) and not isinstance(v, bool) for v in column.values):
+        return parsed
+    import dataclasses
+
+    import pyarrow.compute as pc
+
+    text = pc.replace_substring_regex(parsed.text, r"^([+-]?[0-9]+)\.0*$", r"\1")
+    return dataclasses.replace(parsed, text=text)
 
 
 # --- failures -------------------------------------------------------------------------

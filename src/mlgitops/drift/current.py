@@ -181,8 +181,7 @@ def detection_frame(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ..data.columns import parse_column
-    from ..data.validate import coerce_frame
+    from ..data.validate import coerce_frame, parse_declared
 
     spec = dataset.model_copy(update={"columns": {name: dataset.columns[name] for name in numeric}})
     out = (
@@ -191,7 +190,7 @@ def detection_frame(
         else pd.DataFrame(index=pd.RangeIndex(len(frame)))
     )
     for name in categorical:
-        parsed = parse_column(frame[name], dataset.columns[name])
+        parsed = parse_declared(frame[name], dataset.columns[name])
         assert parsed.text is not None  # string and category columns parse as text
         text = parsed.text
         if parsed.missing.any():

@@ -228,9 +228,12 @@ class DriftReport:
 
     def to_table(self) -> Table:
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(
-            title=f"Drift: {self.subject()}", caption=f"{self.headline()}\n{self.prediction_line()}"
+            # a glob in the source may hold [...]: titles are text, never markup
+            title=Text(f"Drift: {self.subject()}"),
+            caption=Text(f"{self.headline()}\n{self.prediction_line()}"),
         )
         table.add_column("feature", no_wrap=True)
         table.add_column("method", no_wrap=True)
@@ -239,14 +242,16 @@ class DriftReport:
         # both sides in one column, a line each: readable in an 80-column terminal
         table.add_column("reference\ncurrent")
         for f in self.features:
-            verdict = "[bold red]DRIFT[/]" if f.drifted else "[green]ok[/]"
+            verdict = Text("DRIFT", style="bold red") if f.drifted else Text("ok", style="green")
             table.add_row(
-                f.feature,
+                Text(f.feature),  # the user's column name, never markup
                 f.method,
                 f"{format_statistic(f)}\n{format_threshold(f)}",
                 verdict,
-                f"{summary_text(f.reference, f.kind, short=True)}\n"
-                f"{summary_text(f.current, f.kind, short=True)}",
+                Text(
+                    f"{summary_text(f.reference, f.kind, short=True)}\n"
+                    f"{summary_text(f.current, f.kind, short=True)}"
+                ),
             )
         return table
 
@@ -255,7 +260,8 @@ def format_statistic(f: FeatureDrift) -> str:
     if f.statistic is None:
         return "–"
     if f.test == "p_value":
-        return f"p={f.statistic:.2e}" if f.statistic < 1e-3 else f"p={f.statistic:.3f}"
+        # below 0.001 the exact value (5.755e-146) says nothing more to a reader; JSON keeps it
+        return "p<0.001" if f.statistic < 1e-3 else f"p={f.statistic:.3f}"
     return f"{f.statistic:.4f}" if f.statistic < 100 else f"{f.statistic:.3g}"
 
 

@@ -1,7 +1,9 @@
 """Score a validated frame with an ONNX model in onnxruntime.
 
 The model describes its own inputs: a float input is a numeric column, a
-string input a categorical one. Columns become feeds the way training saw them
+string input a categorical one, and its metadata names the declared column
+each input reads (`names.onnx_input_names`; a model without it reads the
+columns of its inputs' names). Columns become feeds the way training saw them
 (`train/inputs.py`): float32 with NaN for missing numbers, str with "" for
 missing categories.
 """
@@ -15,7 +17,7 @@ import numpy as np
 
 from ..errors import BadInputError
 from ..train.inputs import categorical_values, numeric_values
-from .convert import META_CLASSES, META_PROBA, META_TASK
+from .convert import META_CLASSES, META_COLUMNS, META_PROBA, META_TASK
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,6 +48,11 @@ class OnnxScorer:
         ]
         self.outputs: list[str] = [o.name for o in self._session.get_outputs()]
         meta = self._session.get_modelmeta().custom_metadata_map
+        by_input = {v: k for k, v in json.loads(meta.get(META_COLUMNS, "{}")).items()}
+        # (declared column, input name, is string), in input order
+        self.columns: list[tuple[str, str, bool]] = [
+            (by_input.get(name, name), name, is_string) for name, is_string in self.inputs
+        ]
         self.task: str = meta.get(
             META_TASK, "classification" if len(self.outputs) > 1 else "regression"
         )
@@ -56,10 +63,11 @@ class OnnxScorer:
 
     @property
     def features(self) -> list[str]:
-        return [name for name, _ in self.inputs]
+        """The declared columns the model reads, in input order."""
+        return [column for column, _, _ in self.columns]
 
     def feeds(self, frame: pd.DataFrame) -> Feeds:
-        """One [n, 1] array per model input, from the frame's columns of the same names."""
+        """One [n, 1] array per model input, from the frame's declared columns."""
         missing = [name for name in self.features if name not in frame.columns]
         if missing:
             raise BadInputError(
@@ -67,8 +75,9 @@ class OnnxScorer:
                 hint="score a file with every feature column of the model",
             )
         feeds: Feeds = {}
-        for name, is_string in self.inputs:
-            values = categorical_values(frame[name]) if is_string else numeric_values(frame[name])
+        for column, name, is_string in self.columns:
+            series = frame[column]
+            values = categorical_values(series) if is_string else numeric_values(series)
             feeds[name] = values.reshape(-1, 1)
         return feeds
 

@@ -250,7 +250,7 @@ class _Checker:
             if shape.keys is not None and name not in shape.keys:
                 self.report(
                     offset,
-                    f"'{name}' is not a {shape.keys_label} name{suggest(name, shape.keys)}; "
+                    f"'{name}' is not a {shape.keys_label}{suggest(name, shape.keys)}; "
                     f"{where} can hold: {', '.join(shape.keys)}",
                 )
             return shape.item or DYN

@@ -14,8 +14,10 @@ from ..errors import Diagnostic
 from ..spec.load import Project
 from .checker import Problem, check_rule
 from .positions import locate, offset_of
-from .shapes import rule_roots
+from .shapes import model_rule_roots, rule_roots
 
+# a rule that checks the task or a metric's presence before reading it
+_GUARDED = re.compile(r"\.task\b|\bhas\(|\bin\s+(candidate|production)\.metrics\b")
 _EVALUATOR_ERROR = re.compile(r"<input>:(\d+):(\d+): (.*)")
 
 
@@ -35,6 +37,8 @@ def policy_check(project: Project) -> list[Diagnostic]:
             problems = check_rule(rule.rule, rule_roots(slice_columns(project, path))).problems
             if not problems:  # the evaluator has the last word on syntax
                 problems = _evaluator_problems(cel, rule.rule)
+            if not problems:
+                problems = _model_problems(project, path, rule.rule)
             mark = doc.mark(loc)
             for problem in problems:
                 line, col = locate(text, mark.line, mark.col, rule.rule, problem.offset)
@@ -49,6 +53,30 @@ def slice_columns(project: Project, policy_path: str) -> tuple[str, ...]:
         if policy_path in model.policies:
             columns += [c for c in model.evaluation.slices if c not in columns]
     return tuple(columns)
+
+
+def _model_problems(project: Project, path: str, rule: str) -> list[Problem]:
+    """A rule of a file several models share must read only what each model's evidence holds
+    (a regression model has no roc_auc): found here, not when `run` evaluates it."""
+    from ..registries import CLASSIFICATION_METRICS, REGRESSION_METRICS
+
+    if _GUARDED.search(rule):
+        return []  # it asks first (`candidate.task != 'regression' || …`, `has(…)`, `m in …`)
+    out: dict[tuple[int, str], Problem] = {}
+    for name, model in project.spec.models.items():
+        if path not in model.policies:
+            continue
+        task_metrics = (
+            CLASSIFICATION_METRICS if model.task == "classification" else REGRESSION_METRICS
+        )
+        metrics = tuple(model.metrics) or task_metrics
+        # metrics per model; slices as the file-level check sees them (rules guard them with `in`)
+        roots = model_rule_roots(
+            metrics, f"metric of {name} ({model.task})", slice_columns(project, path)
+        )
+        for problem in check_rule(rule, roots).problems:
+            out.setdefault((problem.offset, problem.message), problem)
+    return list(out.values())
 
 
 def _evaluator_problems(cel: object, rule: str) -> list[Problem]:

@@ -28,7 +28,7 @@ class Shape:
     fields: Mapping[str, Shape] = field(default_factory=dict)  # object
     item: Shape | None = None  # list item, map value
     keys: tuple[str, ...] | None = None  # map: the keys it may hold (None: any)
-    keys_label: str = ""  # what the keys are, for messages ("metric")
+    keys_label: str = ""  # what the keys are, for messages ("metric name")
     nullable: bool = False
 
 
@@ -146,14 +146,27 @@ def rule_roots(slice_columns: tuple[str, ...] = ()) -> Mapping[str, Shape]:
     evidence = evidence_json_schema()
     candidate = from_json_schema(evidence, evidence.get("$defs", {}))
     for path in _METRIC_MAPS:
-        candidate = with_keys_at(candidate, path, METRIC_NAMES, "metric")
+        candidate = with_keys_at(candidate, path, METRIC_NAMES, "metric name")
     for path in _COLUMN_MAPS:
         candidate = with_keys_at(candidate, path, slice_columns, "slice column")
     model = ModelSpec.model_json_schema(by_alias=True)
     spec = from_json_schema(model, model.get("$defs", {}))
-    spec = with_keys(with_field(spec, "name", STRING), ("gates",), METRIC_NAMES, "metric")
+    spec = with_keys(with_field(spec, "name", STRING), ("gates",), METRIC_NAMES, "metric name")
     return {
         "candidate": candidate,
         "production": dataclasses.replace(candidate, nullable=True),
         "spec": spec,
+    }
+
+
+def model_rule_roots(
+    metrics: tuple[str, ...], label: str, slice_columns: tuple[str, ...] = ()
+) -> Mapping[str, Shape]:
+    """`rule_roots()` for one model: its evidence holds only the metrics it computes."""
+    roots = rule_roots(slice_columns)
+    candidate = with_keys(roots["candidate"], ("metrics",), metrics, label)
+    return {
+        **roots,
+        "candidate": candidate,
+        "production": dataclasses.replace(candidate, nullable=True),
     }

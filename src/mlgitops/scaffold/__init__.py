@@ -11,6 +11,8 @@ import random
 import re
 from importlib import resources
 
+from .. import __version__
+
 EXAMPLE_ROWS = 600
 _SEED = 20261127
 
@@ -28,12 +30,29 @@ def project_name(directory_name: str) -> str:
 def scaffold_files(project: str) -> dict[str, str]:
     """Repository-relative path -> text of every file the scaffold writes (schemas aside)."""
     return {
-        "mlops.yaml": _template("mlops.yaml").replace("{project}", project),
+        "mlops.yaml": _template("mlops.yaml")
+        .replace("{project}", project)
+        .replace("{version}", __version__),
         "pipelines/churn.yaml": _template("pipeline.yaml"),
         "policies/production.yaml": _template("policy.yaml"),
         "data/customers.csv": example_csv(),
         "models/.gitkeep": "",
     }
+
+
+# What `mlgitops run` keeps for itself (caches, scratch files): never committed.
+GITIGNORE = ".gitignore"
+IGNORED = ".mlgitops/"
+
+
+def gitignore_text(existing: str | None) -> str | None:
+    """The .gitignore with mlgitops' line added, or None when it is there already."""
+    if existing is None:
+        return f"# mlgitops' caches and scratch files\n{IGNORED}\n"
+    lines = {line.strip() for line in existing.splitlines()}
+    if {IGNORED, IGNORED.rstrip("/"), "/" + IGNORED, "/" + IGNORED.rstrip("/")} & lines:
+        return None
+    return existing + ("" if not existing or existing.endswith("\n") else "\n") + f"{IGNORED}\n"
 
 
 def example_csv(rows: int = EXAMPLE_ROWS, seed: int = _SEED) -> str:

@@ -24,6 +24,7 @@ from ..errors import Diagnostic, SpecError
 from .models import ModelSpec, PipelineSpec, PolicyFileSpec, PreprocessSpec, Spec
 from .references import (
     SPEC_FILE,
+    check_ci,
     check_cron,
     check_datasets,
     check_model,
@@ -171,6 +172,8 @@ def load_project(
     sections = sections_of(spec, spec_doc.data)
 
     files.diagnostics += check_names(sections, spec_doc)
+    if spec is not None:
+        files.diagnostics += check_ci(spec, spec_doc)
     files.diagnostics += check_datasets(root, sections, spec_doc)
     pipelines: dict[str, PipelineSpec] = {}
     for model_name, model in sections.models.items():

@@ -100,6 +100,11 @@ class CISpec(StrictModel):
     """Shell command that installs the project and mlgitops."""
     timeout_minutes: int = Field(default=60, ge=1, le=360)
     """Timeout of each job, in minutes."""
+    reusable: Literal["same-repository", "local"] = "same-repository"
+    """How the drift workflow calls its per-model workflow: `same-repository` writes
+    `uses: $/.github/workflows/…` (GitHub's same-repository syntax; needs runner 2.336 or newer),
+    `local` writes `uses: ./.github/workflows/…` for GitHub Enterprise Server and older
+    self-hosted runners (zizmor then reports the `./` reference, which is expected)."""
     token_secret: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     """Name of a repository secret holding a GitHub App (or fine-grained) token for the promote
     and drift-issue jobs. Pull requests opened with the default GITHUB_TOKEN start no workflows;

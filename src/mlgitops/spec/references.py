@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from .. import yamlio
 from ..errors import Diagnostic
 from ..registries import CLASSIFICATION_METRICS, REGRESSION_METRICS
-from .models import DatasetSpec, ModelSpec, PolicyFileSpec, check_name
+from .models import DatasetSpec, ModelSpec, PolicyFileSpec, Spec, check_name
 from .sections import Sections
 from .shape_errors import suggest
 
@@ -69,20 +71,30 @@ def check_datasets(root: Path, sections: Sections, doc: yamlio.LocatedDocument) 
         problem = repo_file_problem(root, dataset.path, "data file")
         if problem:
             out.append(doc.diagnostic((*loc, "path"), problem))
-        current_problem = None if dataset.current is None else bad_relative_path(dataset.current)
-        if current_problem:
-            out.append(doc.diagnostic((*loc, "current"), current_problem))
+        if dataset.current is not None:
+            current_problem = bad_relative_path(dataset.current)
+            if current_problem:
+                out.append(doc.diagnostic((*loc, "current"), current_problem))
         columns = sections.column_names.get(name)
         if columns is None:
             continue  # malformed columns are reported already
+        header = _header(root, dataset.path, loc, doc, out) if problem is None else None
         if dataset.target not in columns:
-            out.append(
-                doc.diagnostic(
-                    (*loc, "target"),
-                    f"target '{dataset.target}' is not one of the columns"
-                    + suggest(dataset.target, columns),
+            example = f"e.g. '{dataset.target}: {{type: number}}'"
+            if header is not None and dataset.target in header:
+                message = (
+                    f"target '{dataset.target}' is in the header of {dataset.path} but not "
+                    f"declared; declare it under columns, {example}"
                 )
-            )
+            else:
+                message = (
+                    f"target '{dataset.target}' is not a declared column"
+                    + suggest(dataset.target, columns)
+                    + f"; if it is another column, declare it under columns, {example}"
+                )
+            out.append(doc.diagnostic((*loc, "target"), message))
+        if header is not None:
+            out += _check_header(dataset.path, header, columns, dataset.target, loc, doc)
         for index, column in enumerate(dataset.checks.unique):
             if column not in columns:
                 out.append(
@@ -91,6 +103,77 @@ def check_datasets(root: Path, sections: Sections, doc: yamlio.LocatedDocument) 
                         f"unknown column '{column}'" + suggest(column, columns),
                     )
                 )
+    return out
+
+
+def check_current_paths(root: Path, spec: Spec, doc: yamlio.LocatedDocument) -> list[Diagnostic]:
+    """`validate` only: a plain `current` path must exist (a glob may match nothing yet).
+
+    Training does not read it, so `run` does not ask; `drift` reads it and would fail.
+    """
+    out = []
+    for name, dataset in spec.datasets.items():
+        current = dataset.current
+        if current is None or any(c in current for c in "*?[") or (root / current).exists():
+            continue
+        out.append(
+            doc.diagnostic(
+                ("datasets", name, "current"),
+                f"current data '{current}' does not exist{_suggest_file(root, current)}; "
+                "drift reads it: put the newest production rows there, or use a glob",
+            )
+        )
+    return out
+
+
+def _header(
+    root: Path, relative: str, loc: yamlio.Loc, doc: yamlio.LocatedDocument, out: list[Diagnostic]
+) -> list[str] | None:
+    """The data file's column names (its header only: cheap), or None with the reason in `out`."""
+    from ..data.read import read_columns
+    from ..errors import DataFileError
+
+    try:
+        return read_columns(root / relative, relative)
+    except DataFileError as exc:
+        out.append(doc.diagnostic((*loc, "path"), exc.message))
+        return None
+
+
+def _check_header(
+    relative: str,
+    header: list[str],
+    declared: list[str],
+    target: str,
+    loc: yamlio.Loc,
+    doc: yamlio.LocatedDocument,
+) -> list[Diagnostic]:
+    """Declared columns against the data file's header."""
+    out: list[Diagnostic] = []
+    # an undeclared target has its own message
+    undeclared = [name for name in header if name not in declared and name != target]
+    for name in declared:
+        if name not in header:
+            out.append(
+                doc.diagnostic(
+                    (*loc, "columns", name),
+                    f"column '{name}' is not in the header of {relative}"
+                    + suggest(name, undeclared)
+                    + "; rename it to match the file, or remove it",
+                    key=True,
+                )
+            )
+    if undeclared:
+        shown = ", ".join(f"'{name}'" for name in undeclared[:5])
+        more = f" and {len(undeclared) - 5} more" if len(undeclared) > 5 else ""
+        out.append(
+            doc.diagnostic(
+                (*loc, "columns"),
+                f"{relative} has column(s) not declared here: {shown}{more}; "
+                "declare every column of the file (with its type)",
+                key=True,
+            )
+        )
     return out
 
 
@@ -123,15 +206,18 @@ def check_model(
     # when metrics itself is malformed, every gate would look unlisted: skip
     for metric in model.gates if sections.metric_names.get(name) is not None else ():
         if metric not in metrics:
-            out.append(
-                doc.diagnostic(
-                    (*loc, "gates", metric),
-                    f"gate on '{metric}', which is not in metrics"
-                    + suggest(metric, metrics)
-                    + f"; add '{metric}' to metrics",
-                    key=True,
+            close = suggest(metric, metrics)
+            if close:  # a typo of a listed metric
+                message = f"gate on '{metric}', which is not in metrics{close}"
+            elif metric not in allowed:
+                message = (
+                    f"gate on '{metric}', which is not a {model.task} metric"
+                    + suggest(metric, allowed)
+                    + f"; choose from {', '.join(allowed)}"
                 )
-            )
+            else:
+                message = f"gate on '{metric}', which is not in metrics; add '{metric}' to metrics"
+            out.append(doc.diagnostic((*loc, "gates", metric), message, key=True))
     if model.drift is not None and model.drift.schedule is not None:
         problem = check_cron(model.drift.schedule)
         if problem:
@@ -317,4 +403,62 @@ def check_policy(
                     f"{SPEC_FILE}" + suggest(waiver.model, model_names),
                 )
             )
+    return out
+
+
+def copied_values(spec: Spec) -> Iterator[tuple[yamlio.Loc, str]]:
+    """Spec values the compiler writes into workflows verbatim."""
+    ci = spec.ci
+    for key in ("python", "default_branch", "install"):
+        yield ("ci", key), getattr(ci, key)
+    yield from _labels(("ci", "runs_on"), ci.runs_on)
+    for name, model in spec.models.items():
+        if model.runs_on is not None:
+            yield from _labels(("models", name, "runs_on"), model.runs_on)
+        if model.drift is not None and model.drift.schedule is not None:
+            yield ("models", name, "drift", "schedule"), model.drift.schedule
+
+
+def _labels(loc: yamlio.Loc, runs_on: str | list[str]) -> Iterator[tuple[yamlio.Loc, str]]:
+    if isinstance(runs_on, str):
+        yield loc, runs_on
+    else:
+        for index, label in enumerate(runs_on):
+            yield (*loc, index), label
+
+
+# what `git check-ref-format` refuses in a branch name
+_BAD_REF = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|^[-/.]|[/.]$|\.lock$|^@$")
+
+
+def check_ci(spec: Spec, doc: yamlio.LocatedDocument) -> list[Diagnostic]:
+    """What `compile` would refuse, found by `validate`: expressions and bad branch names.
+
+    GitHub evaluates `${{ … }}` wherever it appears, so a spec value that holds it
+    would run as an expression (in `run:`, as code).
+    """
+    out = [
+        doc.diagnostic(
+            loc,
+            "'${{' is not allowed here: GitHub would evaluate it as an expression; "
+            "write the value literally",
+        )
+        for loc, value in copied_values(spec)
+        if "${{" in value
+    ]
+    branch = spec.ci.default_branch
+    if any(c.isspace() for c in branch):
+        out.append(
+            doc.diagnostic(
+                ("ci", "default_branch"),
+                f"a branch name cannot contain spaces; did you mean '{'-'.join(branch.split())}'?",
+            )
+        )
+    elif _BAD_REF.search(branch):
+        out.append(
+            doc.diagnostic(
+                ("ci", "default_branch"),
+                f"'{branch}' is not a valid git branch name (see `git check-ref-format`)",
+            )
+        )
     return out

@@ -100,6 +100,11 @@ def _caller(spec: Spec) -> Workflow:
     )
 
 
+# ci.reusable -> how `uses:` names a workflow of this repository: `$/` is GitHub's
+# same-repository form (runner 2.336+); `./` is what GHES and older runners understand
+_CALL_PREFIX = {"same-repository": "$/", "local": "./"}
+
+
 def _call_job(spec: Spec, group: MatrixGroup) -> Job:
     # A called workflow gets at most what its caller grants, and GitHub refuses to start
     # it unless the caller grants what each of its jobs asks for: the union, passed through.
@@ -121,7 +126,7 @@ def _call_job(spec: Spec, group: MatrixGroup) -> Job:
             "fail-fast": False,
             "matrix": f"${{{{ fromJSON(needs.{SELECT_JOB}.outputs.{group.matrix_output}) }}}}",
         },
-        uses=f"$/.github/workflows/{MODEL_FILE}",
+        uses=f"{_CALL_PREFIX[spec.ci.reusable]}.github/workflows/{MODEL_FILE}",
         with_={
             "model": "${{ matrix.model }}",
             "on-drift": "${{ matrix.on_drift }}",
