@@ -434,27 +434,6 @@ class TuningSpec(StrictModel):
     space: dict[str, SpaceParamSpec] = Field(min_length=1)
     """Estimator parameters to search, each a float or int range or a choice list."""
 
-    @model_validator(mode="after")
-    def _consistent(self) -> TuningSpec:
-        if self.backend == "dask" and self.scheduler is None:
-            raise ValueError("backend: dask needs scheduler (the Dask scheduler's address)")
-        if self.backend == "dask" and self.strategy == "tpe":
-            raise ValueError(
-                "tpe trials run one after another (each depends on the last), so they "
-                "cannot fan out on Dask; use random, grid or halving with backend: dask"
-            )
-        if self.strategy == "grid":
-            for name, param in self.space.items():
-                if isinstance(param, FloatRangeSpec) and param.step is None:
-                    raise ValueError(
-                        f"space.{name}: a grid needs step on float ranges (or use a choice list)"
-                    )
-                if getattr(param, "log", False):
-                    raise ValueError(
-                        f"space.{name}: a grid has no log scale; list the values with choice"
-                    )
-        return self
-
 
 class ModelSpec(StrictModel):
     """A model: what it learns from, how it is trained, and what it must meet."""

@@ -48,6 +48,7 @@ def check_tuning_settings(
                 + f"; add '{tuning.metric}' to metrics or pick one of {', '.join(model.metrics)}",
             )
         )
+    out += _strategy_fits(tuning, doc, loc)
     for choice, field in ((tuning.strategy, "strategy"), (tuning.backend, "backend")):
         if choice in _NEEDS:
             module, label = _NEEDS[choice]
@@ -60,6 +61,73 @@ def check_tuning_settings(
                     )
                 )
     return out
+
+
+def _strategy_fits(
+    tuning: TuningSpec, doc: yamlio.LocatedDocument, loc: yamlio.Loc
+) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    if tuning.backend == "dask" and tuning.scheduler is None:
+        out.append(
+            doc.diagnostic(
+                (*loc, "backend"),
+                "backend: dask needs scheduler: the address of the Dask scheduler "
+                "(tcp://host:8786)",
+            )
+        )
+    if tuning.backend == "dask" and tuning.strategy == "tpe":
+        out.append(
+            doc.diagnostic(
+                (*loc, "backend"),
+                "tpe trials run one after another (each learns from the last), so they do not "
+                "fan out on Dask; use random, grid or halving with backend: dask",
+            )
+        )
+    if tuning.strategy != "grid":
+        return out
+    for name, param in tuning.space.items():
+        if isinstance(param, FloatRangeSpec) and param.step is None:
+            out.append(
+                doc.diagnostic(
+                    (*loc, "space", name),
+                    "a grid needs a step on float ranges ({float: [low, high], step: s}) "
+                    "or a choice list",
+                )
+            )
+        elif not isinstance(param, ChoiceSpec) and param.log:
+            out.append(
+                doc.diagnostic(
+                    (*loc, "space", name),
+                    "a grid has no log scale; list the values with choice: [...]",
+                )
+            )
+    points = grid_points(tuning)
+    if points is not None and points > tuning.trials:
+        out.append(
+            doc.diagnostic(
+                (*loc, "trials"),
+                f"the grid has {points:,} points, more than trials ({tuning.trials}); "
+                f"raise trials to {points} or narrow the space",
+            )
+        )
+    return out
+
+
+def grid_points(tuning: TuningSpec) -> int | None:
+    """How many points the grid has (None when a float range has no step)."""
+    points = 1
+    for param in tuning.space.values():
+        if isinstance(param, ChoiceSpec):
+            points *= len(param.values)
+        elif isinstance(param, IntRangeSpec):
+            low, high = param.bounds
+            points *= len(range(low, high + 1, param.step))
+        elif param.step is None:
+            return None
+        else:
+            low_f, high_f = param.bounds
+            points *= int((high_f - low_f) / param.step + 1e-9) + 1
+    return points
 
 
 def check_space(

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from ..spec.models import Task
 
 Clock = Callable[[], float]
+# How long to wait for a Dask scheduler before calling it unreachable.
+SCHEDULER_TIMEOUT = "10s"
 CvKind = Literal["stratified", "kfold", "time"]
 
 
@@ -157,7 +159,7 @@ def _backend(tuning: TuningSpec) -> Iterator[int]:
     from distributed import Client
 
     try:
-        client = Client(tuning.scheduler, timeout="10s", set_as_default=False)  # type: ignore[no-untyped-call]
+        client = Client(tuning.scheduler, timeout=SCHEDULER_TIMEOUT, set_as_default=False)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as exc:
         raise ExternalError(
             f"tuning: cannot reach the Dask scheduler at {tuning.scheduler}: {exc}",
@@ -240,7 +242,7 @@ def _grid_search(
         refit=False,
         error_score=np.nan,
     )
-    search.fit(x, y)
+    _fit(search, x, y)
     return _trials(search.cv_results_, splitter.get_n_splits(), scorer.sign, first=first)
 
 
@@ -271,7 +273,7 @@ def _halving(
         refit=False,
         error_score=np.nan,
     )
-    search.fit(x, y)
+    _fit(search, x, y)
     trials = _trials(search.cv_results_, splitter.get_n_splits(), scorer.sign, first=0)
     # a candidate keeps its number across rounds: the one it had in the first round
     numbering: dict[str, int] = {}
@@ -281,6 +283,19 @@ def _halving(
         number = numbering.setdefault(key, len(numbering))
         renumbered.append(trial.model_copy(update={"number": number}))
     return renumbered, tuning.trials
+
+
+def _fit(search: Any, x: pd.DataFrame, y: np.ndarray) -> None:
+    """Fit a scikit-learn search; when every fit failed it raises, and that is the user's space."""
+    try:
+        search.fit(x, y)
+    except ValueError as exc:
+        reasons = [line for line in str(exc).splitlines() if line.startswith("ValueError: ")]
+        reason = reasons[-1].removeprefix("ValueError: ") if reasons else str(exc).splitlines()[0]
+        raise BadInputError(
+            f"tuning: every fit of the search failed: {reason}",
+            hint="narrow tuning.space to values the estimator accepts on this data",
+        ) from None
 
 
 def _tpe(
