@@ -9,7 +9,14 @@ from ..evidence import CandidateEvidence, DriftEvidence, LineageEvidence
 from ..plan import library_versions
 from ..workspace import policy_bytes, read_drift_record
 from .card import render_card
-from .results import ConvertResult, DataResult, GatesResult, PolicyResult, TrainingResult
+from .results import (
+    ConvertResult,
+    DataResult,
+    GatesResult,
+    PolicyResult,
+    TrainingResult,
+    TuneResult,
+)
 
 if TYPE_CHECKING:
     from .stages import StageContext
@@ -26,8 +33,10 @@ def candidate_evidence(ctx: StageContext) -> CandidateEvidence:
         library_versions=library_versions(),
         cache_key=ctx.plan.cache_key,
     )
+    tuned = ctx.find(TuneResult)
     return CandidateEvidence(
         drift=drift_evidence(ctx),
+        tuning=tuned.tuning if tuned is not None else None,
         model=ctx.plan.model,
         task=ctx.model.task,
         features=training.features,

@@ -18,6 +18,13 @@ def render_card(
     model = project.spec.models[evidence.model]
     dataset = project.spec.datasets[model.dataset]
     template = environment().get_template("card.md.j2")
+    tuning = None
+    if evidence.tuning is not None:
+        from ..tune.report import tuning_markdown
+
+        tuning = tuning_markdown(
+            evidence.tuning, dict(production.training.params) if production else None
+        )
     return (
         template.render(
             evidence=evidence,
@@ -28,6 +35,7 @@ def render_card(
             policy=policy,
             production=production,
             project=project.spec.project,
+            tuning_markdown=tuning,
         ).rstrip()
         + "\n"
     )

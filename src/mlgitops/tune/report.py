@@ -13,8 +13,11 @@ TOP_TRIALS = 5
 MAX_CHART_TRIALS = 60  # a longer search is charted by its first trials and said so
 
 
-def tuning_markdown(tuning: TuningEvidence, production_params: dict[str, Any] | None) -> str:
-    lines = [f"### Tuning: {tuning.strategy}, {tuning.metric}", "", _summary(tuning), ""]
+def tuning_markdown(
+    tuning: TuningEvidence, production_params: dict[str, Any] | None, *, level: int = 2
+) -> str:
+    heading = "#" * level
+    lines = [f"{heading} Tuning: {tuning.strategy}, {tuning.metric}", "", _summary(tuning), ""]
     if tuning.cut_short:
         lines += [
             f"> **Warning:** the {tuning.timeout_minutes:g}-minute timeout stopped the search "
@@ -22,8 +25,8 @@ def tuning_markdown(tuning: TuningEvidence, production_params: dict[str, Any] | 
             "other parameters and choose differently.",
             "",
         ]
-    lines += _chosen_table(tuning, production_params) + [""]
-    lines += _top_trials(tuning) + [""]
+    lines += [*_chosen_table(tuning, production_params), ""]
+    lines += [*_top_trials(tuning), ""]
     lines += _chart(tuning)
     return "\n".join(lines).rstrip() + "\n"
 
