@@ -207,3 +207,52 @@ def test_the_candidate_identity_is_the_convert_key(tmp_path: Path) -> None:
     assert [stage.name for stage in plan.stages] == list(STAGE_NAMES)
     assert plan.cache_key == plan.key("convert") == plan.key("register")
     assert _keys(root) == _keys(root)  # planning twice gives the same keys
+
+
+# as it stands in the written mlops.yaml, under the model
+TUNING = (
+    "    tuning:\n"
+    "      strategy: random\n"
+    "      metric: accuracy\n"
+    "      trials: 4\n"
+    "      cv: 2\n"
+    "      n_jobs: 1\n"
+    "      space:\n"
+    "        C: {float: [0.1, 10.0], log: true}\n"
+)
+
+
+def _tuned(root: Path) -> Path:
+    _edit(root, "mlops.yaml", "runs_on: ubuntu-latest\n", "runs_on: ubuntu-latest\n" + TUNING)
+    return root
+
+
+TUNED_CHANGES: list[tuple[str, str, str, str, set[StageName]]] = [
+    ("search space", "mlops.yaml", "[0.1, 10.0]", "[0.1, 5.0]", {"tune", *MODEL_STAGES}),
+    ("search seed", "mlops.yaml", "cv: 2", "cv: 2\n      seed: 3", {"tune", *MODEL_STAGES}),
+    ("where fits run", "mlops.yaml", "n_jobs: 1", "n_jobs: 2", {"policy"}),
+    ("data", "data/flowers.csv", "6,7,b", "6,8,b", {"validate-data", "tune", *MODEL_STAGES}),
+    ("estimator param", "pipelines/flowers.yaml", "C: 1.0", "C: 0.5", {"tune", *MODEL_STAGES}),
+    ("gate bound", "mlops.yaml", "{min: 0.5}", "{min: 0.6}", {"test", "policy"}),
+    ("labels", "mlops.yaml", "labels: [ml]", "labels: [ml, fraud]", {"policy"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "moved"),
+    [change[1:] for change in TUNED_CHANGES],
+    ids=[change[0] for change in TUNED_CHANGES],
+)
+def test_a_tuned_model_searches_again_only_when_the_search_reads_the_change(
+    tmp_path: Path, file: str, old: str, new: str, moved: set[StageName]
+) -> None:
+    root = _tuned(_project(tmp_path))
+    before = _keys(root)
+    _edit(root, file, old, new)
+    assert _changed(before, _keys(root)) == moved
+
+
+def test_declaring_a_search_retrains(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    before = _keys(root)
+    assert _changed(before, _keys(_tuned(root))) == {"tune", *MODEL_STAGES}

@@ -211,6 +211,39 @@ class LineageEvidence(EvidenceModel):
     cache_key: str
 
 
+class TrialEvidence(EvidenceModel):
+    """One parameter set tried by the search, scored by cross-validation on the training rows."""
+
+    number: int
+    params: dict[str, Any]
+    mean: float | None  # mean CV score in the metric's own terms; None when every fold failed
+    std: float | None
+    seconds: float  # fit and score time, summed over folds
+    iteration: int | None = None  # halving: the round; the last round decides
+    resources: int | None = None  # halving: training rows per fold in that round
+    error: str | None = None
+
+
+class TuningEvidence(EvidenceModel):
+    """The hyperparameter search that chose the trained parameters."""
+
+    strategy: Literal["grid", "random", "halving", "tpe"]
+    metric: str
+    higher_is_better: bool
+    cv: int
+    cv_kind: Literal["stratified", "kfold", "time"]
+    seed: int
+    backend: Literal["local", "dask"]
+    trials_planned: int
+    trials_run: int
+    cut_short: bool  # the timeout stopped the search: another run may choose differently
+    timeout_minutes: float | None
+    best_params: dict[str, Any]
+    best_score: float
+    trials: list[TrialEvidence]
+    seconds: float
+
+
 class CandidateEvidence(EvidenceModel):
     """Everything a policy can ask about a candidate (or the production version)."""
 
@@ -225,6 +258,7 @@ class CandidateEvidence(EvidenceModel):
     training: TrainingEvidence
     onnx: OnnxEvidence
     drift: DriftEvidence | None = None
+    tuning: TuningEvidence | None = None
     lineage: LineageEvidence
     positive_class: str | None = None  # binary: the class recall, precision, f1, roc_auc are about
     metric_intervals: dict[str, MetricInterval] = Field(default_factory=dict)

@@ -7,7 +7,11 @@ machine-learning library.
 Each stage's key covers exactly what that stage reads, nothing more:
 
 - `validate-data`: the data file, the dataset's columns and checks;
-- `train`: the data file, the columns and target, the model's task,
+- `tune`: what training reads (below) and the search: space, strategy,
+  trials, folds, seed, metric and timeout (not n_jobs, backend or scheduler:
+  where fits run does not change their scores); empty without `tuning`;
+- `train`: the tune key when the model is tuned, the data file, the
+  columns and target, the model's task,
   features, split and metrics, the resolved pipeline, library versions
   (not gates, policies, drift, promotion or runner settings);
 - `convert`: the trained model (train key) and the `onnx` settings;
@@ -39,7 +43,9 @@ from typing import Any, Literal, get_args
 from .spec import Project
 from .spec.models import DatasetSpec, ModelSpec
 
-StageName = Literal["validate-data", "train", "convert", "evaluate", "test", "policy", "register"]
+StageName = Literal[
+    "validate-data", "tune", "train", "convert", "evaluate", "test", "policy", "register"
+]
 STAGE_NAMES: tuple[StageName, ...] = get_args(StageName)
 
 # Library versions that change what training produces; part of the data-reading keys.
@@ -133,9 +139,7 @@ def _validate_key(
     return digest("validate-data", inputs.data_sha256, checked, inputs.versions)
 
 
-def _train_key(
-    model: ModelSpec, dataset: DatasetSpec, inputs: PlanInputs, keys: Mapping[StageName, str]
-) -> str:
+def _training_reads(model: ModelSpec, dataset: DatasetSpec, inputs: PlanInputs) -> dict[str, Any]:
     read = {
         "dataset": {k: _dump(dataset)[k] for k in ("path", "target", "columns")},
         "task": model.task,
@@ -150,6 +154,39 @@ def _train_key(
         read["timestamp"] = dataset.timestamp
     if model.positive_class is not None:
         read["positive_class"] = model.positive_class
+    return read
+
+
+# Settings that say where a search's fits run, not what they score.
+_TUNING_PLACEMENT = ("n_jobs", "backend", "scheduler")
+
+
+def _tune_key(
+    model: ModelSpec, dataset: DatasetSpec, inputs: PlanInputs, keys: Mapping[StageName, str]
+) -> str:
+    if model.tuning is None:
+        return digest("tune", None)
+    search = {k: v for k, v in _dump(model.tuning).items() if k not in _TUNING_PLACEMENT}
+    reads = _training_reads(model, dataset, inputs)
+    return digest("tune", inputs.data_sha256, reads, search, inputs.versions, _tuning_versions())
+
+
+def _tuning_versions() -> dict[str, str]:
+    out = {}
+    for name in ("optuna",):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "missing"
+    return out
+
+
+def _train_key(
+    model: ModelSpec, dataset: DatasetSpec, inputs: PlanInputs, keys: Mapping[StageName, str]
+) -> str:
+    read = _training_reads(model, dataset, inputs)
+    if model.tuning is not None:  # the params the search chose
+        return digest("train", inputs.data_sha256, read, inputs.versions, keys["tune"])
     return digest("train", inputs.data_sha256, read, inputs.versions)
 
 
@@ -206,6 +243,7 @@ def _register_key(
 
 _KEYS: dict[StageName, KeyFunction] = {
     "validate-data": _validate_key,
+    "tune": _tune_key,
     "train": _train_key,
     "convert": _convert_key,
     "evaluate": _evaluate_key,

@@ -337,6 +337,7 @@ def test_dry_run_and_status_agree_with_the_run_on_what_is_cached(tmp_path: Path)
     # iris lists no policy files: that stage is skipped, never cached
     assert cached == {
         "validate-data": True,
+        "tune": False,  # iris declares no tuning: skipped, never cached
         "train": True,
         "convert": True,
         "evaluate": True,

@@ -31,6 +31,9 @@ def _problems(source: str) -> list[tuple[int, str]]:
         "spec.runs_on == null || spec.runs_on != ''",
         "candidate.lineage.library_versions['scikit-learn'].startsWith('1.')",
         "int(candidate.onnx.opset) >= 17 && candidate.features[0] != ''",
+        "candidate.tuning == null || !candidate.tuning.cut_short",
+        "candidate.tuning.trials.all(t, t.mean == null || t.std < 0.05)",
+        "candidate.tuning.best_params['C'] <= 10.0 && spec.tuning.trials >= 20",
     ],
 )
 def test_valid_rules_have_no_problems(source: str) -> None:
@@ -61,6 +64,10 @@ def test_unknown_names_suggest_close_ones() -> None:
         in _problems("candidate.features.sise() > 1")[0][1]
     )
     assert "spec.gates" in _problems("spec.gates.aucc.min > 0.5")[0][1]
+    assert (
+        "candidate.tuning has no field 'cutshort' (did you mean 'cut_short'?)"
+        in _problems("!candidate.tuning.cutshort")[0][1]
+    )
 
 
 def test_type_mistakes_are_caught_before_evaluation() -> None:

@@ -16,6 +16,7 @@ from .results import (
     GatesResult,
     PolicyResult,
     TrainingResult,
+    TuneResult,
 )
 
 if TYPE_CHECKING:
@@ -33,8 +34,10 @@ def candidate_evidence(ctx: StageContext) -> CandidateEvidence:
         library_versions=library_versions(),
         cache_key=ctx.plan.cache_key,
     )
+    tuned = ctx.find(TuneResult)
     return CandidateEvidence(
         drift=drift_evidence(ctx),
+        tuning=tuned.tuning if tuned is not None else None,
         model=ctx.plan.model,
         task=ctx.model.task,
         features=training.features,

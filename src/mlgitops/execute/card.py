@@ -22,6 +22,13 @@ def render_card(
     model = project.spec.models[evidence.model]
     dataset = project.spec.datasets[model.dataset]
     template = environment().get_template("card.md.j2")
+    tuning = None
+    if evidence.tuning is not None:
+        from ..tune.report import tuning_markdown
+
+        tuning = tuning_markdown(
+            evidence.tuning, dict(production.training.params) if production else None
+        )
     return (
         template.render(
             evidence=evidence,
@@ -34,6 +41,7 @@ def render_card(
             project=project.spec.project,
             plots=plots or [],
             **evaluation_context(evidence),
+            tuning_markdown=tuning,
         ).rstrip()
         + "\n"
     )

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..evaluate.record import EvaluationRecord
-from ..evidence import DataEvidence, GateResult, OnnxEvidence, TrainingEvidence
+from ..evidence import DataEvidence, GateResult, OnnxEvidence, TrainingEvidence, TuningEvidence
 from ..plan import StageName
 from ..policy.report import PolicyRecord
 
@@ -38,6 +38,15 @@ class DataResult(StageResult):
 
     def summary(self) -> str:
         return f"{self.data.rows} rows, {self.data.columns} columns"
+
+
+class TuneResult(StageResult):
+    tuning: TuningEvidence
+
+    def summary(self) -> str:
+        t = self.tuning
+        cut = f", cut short at {t.trials_run} of {t.trials_planned}" if t.cut_short else ""
+        return f"{t.trials_run} trials, best {t.metric} {t.best_score:.4f}{cut}"
 
 
 class TrainingResult(StageResult):

@@ -27,7 +27,7 @@ from ..evidence import CandidateEvidence, MetricComparison
 from ..plan import ModelPlan, StageName
 from ..registry import Registry, VersionRef
 from ..spec import Project
-from ..spec.models import DatasetSpec, GateSpec, ModelSpec, OnnxSpec
+from ..spec.models import DatasetSpec, GateSpec, ModelSpec, OnnxSpec, PipelineSpec
 from .results import (
     ConvertResult,
     DataResult,
@@ -37,6 +37,7 @@ from .results import (
     RegisterResult,
     StageResult,
     TrainingResult,
+    TuneResult,
 )
 
 if TYPE_CHECKING:
@@ -111,14 +112,42 @@ def _data_problem(report: Any, failure: Any) -> str:
     )
 
 
+def tune(
+    frame: pd.DataFrame, dataset: DatasetSpec, model: ModelSpec, pipeline: PipelineSpec
+) -> TuneResult:
+    """Search the declared space by cross-validation on the training rows only."""
+    from ..train.fit import prepare_training
+    from ..tune.search import SearchInputs, run_search
+
+    assert model.tuning is not None  # skipped otherwise
+    prepared = prepare_training(frame, dataset, model, pipeline)
+    import numpy as np
+
+    # with a timestamp, folds go forward in time: no fold is scored on rows older than it saw
+    order = None
+    if prepared.train_times is not None:
+        order = np.argsort(prepared.train_times, kind="stable")
+    inputs = SearchInputs(
+        model.tuning, model.task, prepared.pipeline, prepared.X_train, prepared.y_train, order
+    )
+    return TuneResult(tuning=run_search(inputs))
+
+
 def train(
-    frame: pd.DataFrame, dataset: DatasetSpec, model: ModelSpec, project: Project, name: str
+    frame: pd.DataFrame,
+    dataset: DatasetSpec,
+    model: ModelSpec,
+    project: Project,
+    name: str,
+    tuned: TuneResult | None = None,
 ) -> tuple[TrainingResult, TrainResult]:
-    """Fit the model; returns the cacheable result and the fitted pipeline (memory only)."""
+    """Fit the model (with the search's best params when tuned); returns the cacheable
+    result and the fitted pipeline (memory only)."""
     from ..drift.profile import build_profile, prediction_scores
     from ..train.fit import train_model, training_evidence
 
-    trained = train_model(frame, dataset, model, project.pipelines[name])
+    best = dict(tuned.tuning.best_params) if tuned is not None else None
+    trained = train_model(frame, dataset, model, project.pipelines[name], params_override=best)
     profile = build_profile(
         trained.X_train,
         list(trained.numeric),
@@ -316,8 +345,18 @@ def _run_validate(ctx: StageContext) -> DataResult:
     return validate_data(ctx.raw_frame(), ctx.dataset, ctx.plan.data_sha256)
 
 
+def _run_tune(ctx: StageContext) -> TuneResult:
+    return tune(ctx.frame(), ctx.dataset, ctx.model, ctx.project.pipelines[ctx.plan.model])
+
+
+def _skip_tune(ctx: StageContext) -> str | None:
+    return None if ctx.model.tuning is not None else "no tuning"
+
+
 def _run_train(ctx: StageContext) -> TrainingResult:
-    result, ctx.fitted = train(ctx.frame(), ctx.dataset, ctx.model, ctx.project, ctx.plan.model)
+    result, ctx.fitted = train(
+        ctx.frame(), ctx.dataset, ctx.model, ctx.project, ctx.plan.model, ctx.find(TuneResult)
+    )
     return result
 
 
@@ -381,6 +420,7 @@ class Stage:
 
 STAGES: tuple[Stage, ...] = (
     Stage("validate-data", DataResult, _run_validate),
+    Stage("tune", TuneResult, _run_tune, skip=_skip_tune),
     Stage("train", TrainingResult, _run_train),
     Stage("convert", ConvertResult, _run_convert, needs_fitted=True),
     Stage("evaluate", EvaluateResult, _run_evaluate),

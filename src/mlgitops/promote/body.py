@@ -84,6 +84,7 @@ def _context(inputs: BodyInputs) -> dict[str, Any]:
         "metrics": metric_rows(evidence, inputs.production),
         "policy_markdown": inputs.policy.to_markdown().strip() if inputs.policy else "",
         "size": _size(evidence.onnx.size_bytes),
+        "tuning_markdown": _tuning(inputs),
         "libraries": ", ".join(
             f"{name} {version}"
             for name, version in sorted(evidence.lineage.library_versions.items())
@@ -133,6 +134,15 @@ def _change(metric: str, value: float, before: float | None) -> str:
     better = (delta > 0) == (metric in HIGHER_IS_BETTER)
     relative = f" ({delta / abs(before):+.1%})" if before else ""
     return f"{'▲ better' if better else '▼ worse'} {delta:+.4g}{relative}"
+
+
+def _tuning(inputs: BodyInputs) -> str:
+    if inputs.evidence.tuning is None:
+        return ""
+    from ..tune.report import tuning_markdown
+
+    production = dict(inputs.production.training.params) if inputs.production else None
+    return tuning_markdown(inputs.evidence.tuning, production, level=3).strip()
 
 
 def _size(size: int) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 from .. import yamlio
 from ..errors import Diagnostic
 from ..registries import DEFAULT_ESTIMATOR_PACKAGES
-from .models import EstimatorSpec, Task
+from .models import EstimatorSpec, Task, TuningSpec
 from .shape_errors import describe, suggest
 
 _CLASS_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
@@ -160,8 +160,18 @@ def _invalid_params(cls: type[Any], params: dict[str, Any]) -> dict[str, str]:
             if hasattr(probe, "_validate_params"):
                 probe._validate_params()
         except (ValueError, TypeError) as exc:
-            out[param] = " ".join(str(exc).split()) or f"invalid value {describe(value)}"
+            out[param] = _stable(" ".join(str(exc).split())) or f"invalid value {describe(value)}"
     return out
+
+
+_SET_OF_NAMES = re.compile(r"\{'[^'{}]*'(?:, '[^'{}]*')*\}")
+
+
+def _stable(message: str) -> str:
+    """scikit-learn prints sets of allowed names in hash order: sort them, so messages repeat."""
+    return _SET_OF_NAMES.sub(
+        lambda m: "{" + ", ".join(sorted(m.group(0)[1:-1].split(", "))) + "}", message
+    )
 
 
 def _swap_hint(path: str, old: str, new: str) -> str:
@@ -195,7 +205,11 @@ def _class_hint(path: str) -> str:
 
 
 def checked_before(
-    estimator: EstimatorSpec, task: Task, memo_dir: Path | None
+    estimator: EstimatorSpec,
+    task: Task,
+    memo_dir: Path | None,
+    *,
+    tuning: TuningSpec | None = None,
 ) -> tuple[bool, Path | None]:
     """Has this exact estimator (class, params, task) passed under these library versions?
 
@@ -212,8 +226,11 @@ def checked_before(
         versions = [metadata.version("scikit-learn"), metadata.version("mlgitops")]
     except metadata.PackageNotFoundError:
         return False, None
+    space = tuning.model_dump(mode="json", by_alias=True)["space"] if tuning else None
     key = json.dumps(
-        [estimator.class_path, estimator.params, task, versions], sort_keys=True, default=str
+        [estimator.class_path, estimator.params, task, versions, space],
+        sort_keys=True,
+        default=str,
     )
     marker = memo_dir / hashlib.sha256(key.encode()).hexdigest()
     return marker.is_file(), marker

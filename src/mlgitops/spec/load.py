@@ -34,6 +34,7 @@ from .references import (
 )
 from .sections import sections_of
 from .shape_errors import shape_diagnostics, suggest
+from .tuning import check_tuning_settings
 
 SPEC_VERSION = 1
 M = TypeVar("M", bound=BaseModel)
@@ -178,6 +179,9 @@ def load_project(
     pipelines: dict[str, PipelineSpec] = {}
     for model_name, model in sections.models.items():
         files.diagnostics += check_model(sections, model_name, model, spec_doc)
+        files.diagnostics += check_tuning_settings(
+            model, spec_doc, ("models", model_name, "tuning")
+        )
         pipeline = _resolve_pipeline(files, model_name, model, spec_doc)
         if pipeline is not None:
             pipelines[model_name] = pipeline
@@ -192,18 +196,33 @@ def load_project(
 
     complete = spec is not None and not files.diagnostics
     if check_estimators and sections.allow_packages is not None:
-        from .estimators import check_estimator, checked_before, remember_pass
+        from .estimators import (
+            check_estimator,
+            checked_before,
+            import_estimator_class,
+            remember_pass,
+        )
+        from .tuning import check_space
 
         memo_dir = root / ".mlgitops" / "cache" / "estimator-checks"
         for model_name, pipeline in pipelines.items():
             model = sections.models[model_name]
-            passed_before, marker = checked_before(pipeline.estimator, model.task, memo_dir)
+            passed_before, marker = checked_before(
+                pipeline.estimator, model.task, memo_dir, tuning=model.tuning
+            )
             if passed_before:
                 continue
             doc, loc = _estimator_location(model_name, model, spec_doc, files.documents)
             problems = check_estimator(
                 pipeline.estimator, model.task, sections.allow_packages, doc, loc
             )
+            if not problems and model.tuning is not None:
+                problems = check_space(
+                    model.tuning,
+                    import_estimator_class(pipeline.estimator.class_path),
+                    spec_doc,
+                    ("models", model_name, "tuning"),
+                )
             files.diagnostics += problems
             if not problems:
                 remember_pass(marker)

@@ -16,7 +16,9 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -388,6 +390,129 @@ class PipelineSpec(StrictModel):
     """The estimator that is trained."""
 
 
+TuningStrategy = Literal["grid", "random", "halving", "tpe"]
+TuningBackend = Literal["local", "dask"]
+
+
+class FloatRangeSpec(StrictModel):
+    """A float parameter drawn from [low, high]."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
+
+    bounds: tuple[float, float] = Field(alias="float")
+    """[low, high], both included."""
+    log: bool = False
+    """Draw on a log scale (low must be above 0)."""
+    step: float | None = Field(default=None, gt=0.0)
+    """Only multiples of step above low (needed by the grid strategy)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FloatRangeSpec:
+        _check_range(self.bounds, self.log, self.step)
+        return self
+
+
+class IntRangeSpec(StrictModel):
+    """An integer parameter drawn from [low, high]."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
+
+    bounds: tuple[int, int] = Field(alias="int")
+    """[low, high], both included."""
+    log: bool = False
+    """Draw on a log scale (low must be above 0)."""
+    step: int = Field(default=1, ge=1)
+    """Only low, low + step, ... up to high."""
+
+    @field_validator("bounds", mode="before")
+    @classmethod
+    def _whole(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple) and any(
+            isinstance(v, float) and not v.is_integer() for v in value
+        ):
+            raise ValueError("int bounds must be whole numbers; use float: for a real range")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> IntRangeSpec:
+        _check_range(self.bounds, self.log, self.step if self.step != 1 else None)
+        return self
+
+
+class ChoiceSpec(StrictModel):
+    """A parameter taking one of listed values."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
+
+    values: list[str | int | float | bool | None] = Field(alias="choice", min_length=1)
+    """The values to try."""
+
+
+def _check_range(bounds: tuple[float, float], log: bool, step: float | None) -> None:
+    low, high = bounds
+    if low > high:
+        raise ValueError(f"low ({low}) is greater than high ({high})")
+    if log and low <= 0:
+        raise ValueError(f"a log range needs low above 0, not {low}")
+    if log and step is not None:
+        raise ValueError("give either log or step, not both")
+
+
+def _space_kind(value: Any) -> str | None:
+    """Which form a space entry takes, by its one key among float, int and choice."""
+    if isinstance(value, BaseModel):
+        return {FloatRangeSpec: "float", IntRangeSpec: "int", ChoiceSpec: "choice"}.get(type(value))
+    if isinstance(value, dict):
+        kinds = [k for k in ("float", "int", "choice") if k in value]
+        return kinds[0] if len(kinds) == 1 else None
+    return None
+
+
+SpaceParamSpec = Annotated[
+    Annotated[FloatRangeSpec, Tag("float")]
+    | Annotated[IntRangeSpec, Tag("int")]
+    | Annotated[ChoiceSpec, Tag("choice")],
+    Discriminator(
+        _space_kind,
+        custom_error_type="space_kind",
+        custom_error_message=(
+            "give exactly one of float: [low, high], int: [low, high] or choice: [values]"
+        ),
+    ),
+]
+
+
+class TuningSpec(StrictModel):
+    """A hyperparameter search; the best parameters are trained and recorded."""
+
+    strategy: TuningStrategy = "random"
+    """grid, random, halving (scikit-learn's searches) or tpe (Optuna, seeded)."""
+    metric: MetricName
+    """The metric to optimise (one of the model's metrics; its direction is known)."""
+    trials: int = Field(default=20, ge=1, le=10_000)
+    """How many parameter sets to try (grid: at most this many grid points)."""
+    timeout_minutes: float | None = Field(default=None, gt=0.0, le=24 * 60)
+    """Stop starting new trials after this long (recorded and warned: it breaks determinism)."""
+    cv: int = Field(default=5, ge=2, le=50)
+    """Cross-validation folds (stratified for classification; ordered by time with a timestamp)."""
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    """Seed of the sampler and the folds: the same commit gives the same trials."""
+    n_jobs: int = Field(default=1, ge=1, le=256)
+    """Fits run at once on this machine (scikit-learn strategies; tpe stays sequential)."""
+    backend: TuningBackend = "local"
+    """local (joblib processes) or dask (an existing dask.distributed cluster)."""
+    scheduler: str | None = Field(default=None, min_length=1)
+    """Address of the Dask scheduler (tcp://host:8786) for backend: dask."""
+    space: dict[str, SpaceParamSpec] = Field(min_length=1)
+    """Estimator parameters to search, each a float or int range or a choice list."""
+
+
 class ModelSpec(StrictModel):
     """A model: what it learns from, how it is trained, and what it must meet."""
 
@@ -427,6 +552,8 @@ class ModelSpec(StrictModel):
     """The promotion pull request."""
     runs_on: RunsOn | None = None
     """Runner label(s) for this model's jobs (default: ci.runs_on)."""
+    tuning: TuningSpec | None = None
+    """Hyperparameter search before training; without it the declared params are trained."""
 
     @field_validator("metrics")
     @classmethod

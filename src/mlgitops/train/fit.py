@@ -50,19 +50,40 @@ class TrainResult:
     notes: list[str] = field(default_factory=list)  # split fallbacks, warnings raised while fitting
 
 
-def train_model(
-    frame: pd.DataFrame, dataset: DatasetSpec, model: ModelSpec, pipeline: PipelineSpec
-) -> TrainResult:
-    """Fit `pipeline` on `frame` (validated and coerced) as `model` declares.
+@dataclass
+class TrainingInputs:
+    """What a fit needs: the unfitted pipeline, the split and the params it will train with."""
 
-    Deterministic: the split and, when the estimator takes one and the params
-    leave it unset, the estimator's random_state come from split.seed.
+    params: dict[str, Any]
+    pipeline: Pipeline  # unfitted
+    features: list[str]
+    numeric: list[str]
+    categorical: list[str]
+    X_train: pd.DataFrame
+    X_test: pd.DataFrame
+    y_train: np.ndarray
+    y_test: np.ndarray
+    stratified: bool
+    notes: list[str]
+    train_times: np.ndarray | None = None  # the training rows' timestamps, when the data has them
+
+
+def prepare_training(
+    frame: pd.DataFrame,
+    dataset: DatasetSpec,
+    model: ModelSpec,
+    pipeline: PipelineSpec,
+    params_override: dict[str, Any] | None = None,
+) -> TrainingInputs:
+    """Features, labels, the deterministic split and the unfitted pipeline.
+
+    `params_override` (a search's best parameters) replaces the declared
+    estimator params of the same names. Shared by training and tuning, so a
+    search sees exactly the rows and pipeline training will use.
     """
-    from .metrics import compute_metrics, default_metric_names
     from .pipeline import build_pipeline, uses_scaler
     from .split import split_rows
 
-    started = time.perf_counter()
     features = select_features(dataset, model)
     missing = [name for name in (*features, dataset.target) if name not in frame.columns]
     if missing:
@@ -74,24 +95,55 @@ def train_model(
     categorical = [name for name in features if name not in numeric]
     y = target_values(frame[dataset.target], dataset, model.task)
 
-    params = seeded_params(pipeline, model.split.seed)
+    params = {**seeded_params(pipeline, model.split.seed), **(params_override or {})}
     spec = pipeline.model_copy(
         update={"estimator": pipeline.estimator.model_copy(update={"params": params})}
     )
-    fitted = build_pipeline(spec, numeric, categorical)
-    times = None
-    if model.split.by == "time":
-        times = timestamps(frame, dataset)
-    parts = split_rows(y, model.split, model.task, times)
+    unfitted = build_pipeline(spec, numeric, categorical)
+    times = timestamps(frame, dataset) if dataset.timestamp is not None else None
+    parts = split_rows(y, model.split, model.task, times if model.split.by == "time" else None)
     x_all = frame[features]
-    x_train, x_test = x_all.iloc[parts.train], x_all.iloc[parts.test]
-    y_train, y_test = y[parts.train], y[parts.test]
     notes = [parts.note] if parts.note else []
     if pipeline.preprocess.numeric.scale != "none" and numeric and not uses_scaler(pipeline):
         notes.append(
             f"scale: {pipeline.preprocess.numeric.scale} left out: a tree model splits on order, "
             "which scaling keeps, and unscaled inputs keep ONNX parity exact"
         )
+    return TrainingInputs(
+        params=params,
+        pipeline=unfitted,
+        features=features,
+        numeric=numeric,
+        categorical=categorical,
+        X_train=x_all.iloc[parts.train],
+        X_test=x_all.iloc[parts.test],
+        y_train=y[parts.train],
+        y_test=y[parts.test],
+        stratified=parts.stratified,
+        notes=notes,
+        train_times=None if times is None else times[parts.train],
+    )
+
+
+def train_model(
+    frame: pd.DataFrame,
+    dataset: DatasetSpec,
+    model: ModelSpec,
+    pipeline: PipelineSpec,
+    params_override: dict[str, Any] | None = None,
+) -> TrainResult:
+    """Fit `pipeline` on `frame` (validated and coerced) as `model` declares.
+
+    Deterministic: the split and, when the estimator takes one and the params
+    leave it unset, the estimator's random_state come from split.seed.
+    """
+    from .metrics import compute_metrics, default_metric_names
+
+    started = time.perf_counter()
+    inputs = prepare_training(frame, dataset, model, pipeline, params_override)
+    fitted, params, features = inputs.pipeline, inputs.params, inputs.features
+    numeric, categorical, notes = inputs.numeric, inputs.categorical, list(inputs.notes)
+    x_train, x_test, y_train, y_test = inputs.X_train, inputs.X_test, inputs.y_train, inputs.y_test
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -133,7 +185,7 @@ def train_model(
         metrics=metrics,
         positive=positive,
         seconds=time.perf_counter() - started,
-        stratified=parts.stratified,
+        stratified=inputs.stratified,
         notes=notes,
     )
 

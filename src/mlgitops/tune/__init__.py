@@ -1,0 +1,1 @@
+"""Hyperparameter search declared in mlops.yaml (`tuning:`): space forms and the search itself."""
