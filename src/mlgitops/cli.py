@@ -33,6 +33,10 @@ VERBS = {
     "release": "release",
     "status": "status",
     "predict": "predict",
+    "report": "report",
+    "verify": "verify",
+    "rollback": "rollback",
+    "history": "history",
 }
 
 

@@ -1,0 +1,201 @@
+"""Read what the review shows: each model's workspace candidate, its production version and
+the spec at the base commit, into `ModelReview`s.
+
+A candidate that failed is reviewed too (the matrix uploads it whatever happened):
+the review says where it failed and shows the evidence it got to write.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import BadInputError
+from ..evidence import CandidateEvidence
+from ..policy.report import POLICY_FILE, PolicyReport
+from ..registries import HIGHER_IS_BETTER
+from ..registry import Registry
+from ..spec import Project
+from ..workspace import candidate_dir
+from .model import (
+    Comparison,
+    DataChange,
+    DataSide,
+    MetricLine,
+    ModelReview,
+    SliceLine,
+    SliceTable,
+)
+from .settings import settings_change
+
+RESULT_FILE = "result.json"
+ROWS_LABELS = {
+    "comparison": "the candidate's holdout",
+    "comparison_current": "today's data (the labelled current rows)",
+}
+
+
+def candidate_models(project: Project) -> list[str]:
+    """The models with a candidate in the workspace, in spec order."""
+    return [name for name in project.spec.models if candidate_dir(project.root, name).is_dir()]
+
+
+def gather(
+    project: Project,
+    models: Iterable[str],
+    *,
+    base: str | None = None,
+    reasons: Mapping[str, str] | None = None,
+) -> list[ModelReview]:
+    registry = Registry(project.root)
+    return [
+        review_model(project, registry, name, base=base, why=(reasons or {}).get(name))
+        for name in models
+    ]
+
+
+def review_model(
+    project: Project, registry: Registry, name: str, *, base: str | None, why: str | None
+) -> ModelReview:
+    project.model(name)  # an unknown name is bad input, with a "did you mean"
+    settings = settings_change(project, name, base)
+    pointer = registry.production(name)
+    production = registry.evidence(registry.ref(name, pointer.version)) if pointer else None
+    directory = candidate_dir(project.root, name)
+    result = _read_json(directory / RESULT_FILE, project.root)
+    if result is None:
+        return ModelReview(
+            name,
+            "no candidate",
+            why_affected=why,
+            production=production,
+            production_version=pointer.version if pointer else None,
+            settings=settings,
+        )
+    evidence = _evidence(directory, project.root)
+    policy_json = _read_json(directory / POLICY_FILE, project.root)
+    policy = PolicyReport.from_json(policy_json) if policy_json is not None else None
+    passed = bool(result.get("passed")) and evidence is not None
+    return ModelReview(
+        name,
+        "passed" if passed else "failed",
+        why_affected=why,
+        failed_stage=None if passed else str(result.get("failed_stage") or "an unknown stage"),
+        problems=tuple(str(p) for p in result.get("problems") or []),
+        evidence=evidence,
+        production=production,
+        production_version=pointer.version if pointer else None,
+        policy=policy,
+        comparisons=comparisons(evidence) if evidence is not None else (),
+        slices=slices(evidence) if evidence is not None else (),
+        settings=settings,
+        data=data_change(evidence, production) if evidence is not None else None,
+    )
+
+
+def comparisons(evidence: CandidateEvidence) -> tuple[Comparison, ...]:
+    """The paired comparisons the evidence holds (none before the first production version)."""
+    version = getattr(evidence, "comparison_production_version", None)
+    found = []
+    for attribute, label in ROWS_LABELS.items():
+        table = getattr(evidence, attribute, None)
+        if not table:
+            continue
+        lines = tuple(_metric_line(str(name), _plain(item)) for name, item in table.items())
+        found.append(Comparison(label, version, lines))
+    return tuple(found)
+
+
+def _metric_line(name: str, item: Mapping[str, Any]) -> MetricLine:
+    def number(key: str) -> float | None:
+        value = item.get(key)
+        return None if value is None else float(value)
+
+    higher = item.get("higher_is_better")
+    rows = item.get("rows")
+    noise = item.get("within_noise")
+    return MetricLine(
+        metric=name,
+        candidate=number("candidate"),
+        production=number("production"),
+        delta=number("delta"),
+        higher_is_better=bool(name in HIGHER_IS_BETTER if higher is None else higher),
+        ci_low=number("ci_low"),
+        ci_high=number("ci_high"),
+        rows=None if rows is None else int(rows),
+        within_noise=None if noise is None else bool(noise),
+    )
+
+
+def slices(evidence: CandidateEvidence) -> tuple[SliceTable, ...]:
+    found = getattr(evidence, "slices", None)
+    if not found:
+        return ()
+    tables = []
+    for column, items in _plain(found).items():
+        lines = []
+        for raw in items or []:
+            item = _plain(raw)
+            lines.append(
+                SliceLine(
+                    value=str(item.get("value")),
+                    rows=int(item.get("rows") or 0),
+                    too_small=bool(item.get("too_small")),
+                    metrics=_floats(item.get("metrics")),
+                    gap_to_overall=_floats(item.get("gap_to_overall")),
+                    gap_to_production=_floats(item.get("gap_to_production")),
+                )
+            )
+        tables.append(SliceTable(str(column), tuple(lines)))
+    return tuple(tables)
+
+
+def data_change(evidence: CandidateEvidence, production: CandidateEvidence | None) -> DataChange:
+    def side(e: CandidateEvidence) -> DataSide:
+        return DataSide(e.data.path, e.data.rows, e.lineage.data_sha256)
+
+    return DataChange(side(evidence), side(production) if production is not None else None)
+
+
+def _plain(value: Any) -> Any:
+    """A pydantic model or mapping as plain data (the renderer reads mappings)."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump()
+    return value
+
+
+def _floats(value: Any) -> dict[str, float]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): float(v) for k, v in value.items() if isinstance(v, int | float)}
+
+
+def _evidence(directory: Path, root: Path) -> CandidateEvidence | None:
+    path = directory / "evidence.json"
+    if not path.is_file():
+        return None
+    try:
+        return CandidateEvidence.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        raise BadInputError(
+            f"{path.relative_to(root).as_posix()} does not match the evidence schema: "
+            f"{exc.errors()[0]['msg']}",
+            hint="run `mlgitops run` again to make the candidate afresh",
+        ) from None
+
+
+def _read_json(path: Path, root: Path) -> dict[str, Any] | None:
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BadInputError(
+            f"{path.relative_to(root).as_posix()} cannot be read: {exc}",
+            hint="run `mlgitops run` again to make the candidate afresh",
+        ) from None
+    return data if isinstance(data, dict) else None
