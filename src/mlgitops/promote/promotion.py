@@ -78,7 +78,10 @@ def promote(
     dry_run: bool = False,
     now: dt.datetime | None = None,
     client: GitHubClient | None = None,
+    why: str | None = None,
+    why_markdown: str = "",
 ) -> PromotionResult:
+    """Promote the model's candidate; `why` (when not drift) becomes production.yaml's reason."""
     project = load_project(root, check_estimators=False)
     spec = project.model(model)  # an unknown name is bad input, with a "did you mean"
     candidate = load_candidate(root, model, spec)  # a failing candidate stops here
@@ -128,6 +131,8 @@ def promote(
             card=(ref.path / "card.md").read_text(encoding="utf-8")
             if (ref.path / "card.md").is_file()
             else "",
+            why=why,
+            why_markdown=why_markdown,
         )
         result = PromotionResult(
             model=model,
