@@ -578,7 +578,6 @@ class FakeGitHub:
             },
         )
 
-
     # --- issue comments (list, create, update, delete) ----------------------------------
 
     def _comment_routes(self) -> None:
@@ -677,7 +676,9 @@ class FakeGitHub:
         if pull["state"] != "open" or self.merge is None:
             raise ApiError(405, "Pull Request is not mergeable")
         body = request.get_json(silent=True) or {}
-        title = body.get("commit_title") or f"Merge pull request #{number} from {pull['head']['label']}"
+        title = (
+            body.get("commit_title") or f"Merge pull request #{number} from {pull['head']['label']}"
+        )
         sha = self.merge(pull["head"]["ref"], pull["base"]["ref"], title)
         pull.update(state="closed", merged=True, merge_commit_sha=sha)
         return 200, component(
