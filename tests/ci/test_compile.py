@@ -19,10 +19,10 @@ PINNED = {f"{a.repo}@{a.sha}": a.version for a in PINNED_ACTIONS}
 # Write scopes and the only jobs that may hold them (jobs calling a reusable
 # workflow pass them through; GitHub requires the caller to grant them).
 WRITE_SCOPES = {
-    "contents": "promote",
-    "pull-requests": "promote",
-    "statuses": "promote",
-    "issues": "issue",
+    "contents": ("promote",),
+    "pull-requests": ("promote", "review"),  # review: the one comment on a pull request
+    "statuses": ("promote",),
+    "issues": ("issue",),
 }
 
 
@@ -88,8 +88,9 @@ def _job_problems(job_id: str, job: dict[str, Any]) -> list[str]:
     if not isinstance(permissions, dict):
         return ["no job permissions"]
     for scope, level in permissions.items():
-        if level == "write" and "uses" not in job and WRITE_SCOPES.get(scope) != job_id:
-            problems.append(f"{scope}: write outside the {WRITE_SCOPES.get(scope, 'no')} job")
+        allowed = WRITE_SCOPES.get(scope, ())
+        if level == "write" and "uses" not in job and job_id not in allowed:
+            problems.append(f"{scope}: write outside the {' or '.join(allowed) or 'no'} job")
     if "uses" in job:
         return problems
     if not isinstance(job.get("timeout-minutes"), int):
@@ -125,7 +126,7 @@ def test_the_security_check_catches_breaches() -> None:
     assert "drift: no timeout" in problems
     assert "unpinned or unknown action actions/checkout@v7" in problems
     assert any("expression inside run" in p for p in problems)
-    assert "issue: pull-requests: write outside the promote job" in problems
+    assert "issue: pull-requests: write outside the promote or review job" in problems
 
 
 def test_only_the_promote_job_can_push_and_write() -> None:
@@ -149,11 +150,28 @@ def test_ci_workflow_plans_then_runs_each_model() -> None:
     assert ci["on"] == {"pull_request": None, "push": {"branches": ["trunk"]}}
     assert ci["concurrency"]["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
     plan_runs = [step.get("run", "").strip() for step in ci["jobs"]["plan"]["steps"]]
-    assert plan_runs[-3:] == [
+    assert plan_runs[-4:] == [
         "mlgitops validate",
         "mlgitops compile --check",
+        "mlgitops verify",
         'mlgitops plan --changed "$BASE_SHA"',
     ]
+    # after the matrix: the review comments on pull requests, the promotion runs on pushes
+    jobs = ci["jobs"]
+    writers = {
+        job_id: sorted(scope for scope, level in job["permissions"].items() if level == "write")
+        for job_id, job in jobs.items()
+    }
+    assert {job_id for job_id, scopes in writers.items() if scopes} == {"review", "promote"}
+    assert writers["review"] == ["pull-requests"]
+    assert jobs["review"]["needs"] == ["plan", "model-1", "model-2"]
+    assert "github.event_name == 'pull_request'" in jobs["review"]["if"]
+    assert (
+        jobs["review"]["steps"][-1]["run"].strip() == 'mlgitops report --base "$BASE_SHA" --comment'
+    )
+    assert "github.event_name == 'push'" in jobs["promote"]["if"]
+    assert jobs["promote"]["steps"][-1]["run"].strip() == 'mlgitops promote --changed "$BEFORE_SHA"'
+    assert jobs["promote"]["steps"][-1]["env"]["BEFORE_SHA"] == "${{ github.event.before }}"
     assert ci["jobs"]["plan"]["steps"][0]["with"]["fetch-depth"] == 0
     # the self-hosted model gets its own matrix job; the others share one on the default runner
     assert ci["jobs"]["model-1"]["runs-on"] == "ubuntu-24.04"
