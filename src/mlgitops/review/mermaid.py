@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..registries import HIGHER_IS_BETTER
 from . import escape
 from .model import ModelReview, SliceTable
 
@@ -27,13 +28,14 @@ def _unit(value: float | None) -> bool:
 
 
 def metric_chart(model: ModelReview) -> str:
-    """Scores in [0, 1]: production and candidate side by side, on the same rows when paired."""
+    """Scores in [0, 1] (not losses): production and candidate side by side, on the same rows
+    when paired."""
     labels: list[str] = []
     production: list[float] = []
     candidate: list[float] = []
     if model.comparisons:
         for line in model.comparisons[0].lines:
-            if _unit(line.candidate) and _unit(line.production):
+            if line.higher_is_better and _unit(line.candidate) and _unit(line.production):
                 assert line.candidate is not None and line.production is not None
                 labels.append(line.metric)
                 production.append(line.production)
@@ -42,7 +44,7 @@ def metric_chart(model: ModelReview) -> str:
         series = [production, candidate]
     elif model.evidence is not None:
         for metric, value in model.evidence.metrics.items():
-            if _unit(value):
+            if metric in HIGHER_IS_BETTER and _unit(value):
                 labels.append(metric)
                 candidate.append(value)
         title = f"{model.model}: candidate holdout scores"
