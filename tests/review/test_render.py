@@ -109,7 +109,7 @@ def test_the_longest_section_is_shortened_and_verdicts_stay() -> None:
     for i in range(3):
         assert f"| `model-{i}` | ✅ passes |" in text  # the verdict table
         assert f"### `model-{i}` — ✅ passes" in text  # each model's verdict
-        assert f"| accuracy | 0.9333 | 0.9556 |" in text
+    assert text.count("| accuracy | 0.9333 | 0.9556 |") == 3  # the long diffs were cut first
     assert "shortened to fit GitHub's comment size limit" in text
     # every code block that was opened is closed
     assert len(re.findall(r"^`{3,}", text, re.MULTILINE)) % 2 == 0
