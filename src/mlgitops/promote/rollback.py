@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import BadInputError, CheckFailedError
 from ..github import GitHubClient, GitHubSettings
-from ..policy.report import POLICY_FILE, PolicyReport
+from ..policy.report import POLICY_FILE, PolicyRecord
 from ..registry import REGISTRY_DIR, Registry
 from ..spec import load_project
 from .body import ROLLBACK, BodyInputs, render_body, title
@@ -78,7 +78,7 @@ def rollback(
         )
         policy_path = ref.path / POLICY_FILE
         policy = (
-            PolicyReport.from_json(registry.read_json(ref, POLICY_FILE))
+            PolicyRecord.model_validate(registry.read_json(ref, POLICY_FILE)).to_report()
             if policy_path.is_file()
             else None
         )

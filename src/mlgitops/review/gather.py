@@ -7,20 +7,19 @@ the review says where it failed and shows the evidence it got to write.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from ..errors import BadInputError
 from ..evidence import CandidateEvidence
-from ..policy.report import POLICY_FILE, PolicyReport
 from ..registries import HIGHER_IS_BETTER
 from ..registry import Registry
 from ..spec import Project
-from ..workspace import candidate_dir
+from ..workspace import (
+    candidate_dir,
+    load_candidate_evidence,
+    read_candidate_policy,
+    read_run_record,
+)
 from .model import (
     Comparison,
     DataChange,
@@ -32,7 +31,6 @@ from .model import (
 )
 from .settings import settings_change
 
-RESULT_FILE = "result.json"
 ROWS_LABELS = {
     "comparison": "the candidate's holdout",
     "comparison_current": "today's data (the labelled current rows)",
@@ -65,8 +63,7 @@ def review_model(
     settings = settings_change(project, name, base)
     pointer = registry.production(name)
     production = registry.evidence(registry.ref(name, pointer.version)) if pointer else None
-    directory = candidate_dir(project.root, name)
-    result = _read_json(directory / RESULT_FILE, project.root)
+    result = read_run_record(project.root, name)
     if result is None:
         return ModelReview(
             name,
@@ -76,16 +73,16 @@ def review_model(
             production_version=pointer.version if pointer else None,
             settings=settings,
         )
-    evidence = _evidence(directory, project.root)
-    policy_json = _read_json(directory / POLICY_FILE, project.root)
-    policy = PolicyReport.from_json(policy_json) if policy_json is not None else None
-    passed = bool(result.get("passed")) and evidence is not None
+    evidence = load_candidate_evidence(project.root, name)
+    record = read_candidate_policy(project.root, name)
+    policy = None if record is None else record.to_report()
+    passed = result.passed and evidence is not None
     return ModelReview(
         name,
         "passed" if passed else "failed",
         why_affected=why,
-        failed_stage=None if passed else str(result.get("failed_stage") or "an unknown stage"),
-        problems=tuple(str(p) for p in result.get("problems") or []),
+        failed_stage=None if passed else (result.failed_stage or "an unknown stage"),
+        problems=tuple(result.problems),
         evidence=evidence,
         production=production,
         production_version=pointer.version if pointer else None,
@@ -172,30 +169,3 @@ def _floats(value: Any) -> dict[str, float]:
     if not isinstance(value, Mapping):
         return {}
     return {str(k): float(v) for k, v in value.items() if isinstance(v, int | float)}
-
-
-def _evidence(directory: Path, root: Path) -> CandidateEvidence | None:
-    path = directory / "evidence.json"
-    if not path.is_file():
-        return None
-    try:
-        return CandidateEvidence.model_validate_json(path.read_bytes())
-    except ValidationError as exc:
-        raise BadInputError(
-            f"{path.relative_to(root).as_posix()} does not match the evidence schema: "
-            f"{exc.errors()[0]['msg']}",
-            hint="run `mlgitops run` again to make the candidate afresh",
-        ) from None
-
-
-def _read_json(path: Path, root: Path) -> dict[str, Any] | None:
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BadInputError(
-            f"{path.relative_to(root).as_posix()} cannot be read: {exc}",
-            hint="run `mlgitops run` again to make the candidate afresh",
-        ) from None
-    return data if isinstance(data, dict) else None
