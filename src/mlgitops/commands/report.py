@@ -62,6 +62,7 @@ def run(
     pr: int | None = None,
 ) -> Outcome:
     from ..ci.affected import affected_models
+    from ..promote.promotion import _run_url as run_url
     from ..review.event import read_event
     from ..review.gather import candidate_models, gather
     from ..review.model import Review
@@ -80,7 +81,7 @@ def run(
         tuple(reviews),
         base=base,
         head=event.head_sha or _head(ctx.root),
-        run_url=_run_url(ctx.environ),
+        run_url=run_url(ctx.environ),
     )
     markdown = render(review)
     data: dict[str, Any] = {
@@ -159,11 +160,3 @@ def _head(root: Path) -> str | None:
         check=False,
     )
     return done.stdout.strip() or None
-
-
-def _run_url(environ: Any) -> str | None:
-    parts = [environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")]
-    if not all(parts):
-        return None
-    server, repository, run_id = parts
-    return f"{server}/{repository}/actions/runs/{run_id}"

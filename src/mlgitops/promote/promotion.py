@@ -116,7 +116,8 @@ def promote(
         production = (
             registry.evidence(registry.ref(model, before.version)) if before is not None else None
         )
-        found = registry.find_by_cache_key(model, candidate.cache_key)
+        # the same model as a registered version (same inputs, or the same model.onnx bytes)
+        found = registry.find_same_model(model, candidate.cache_key, candidate.evidence.onnx.sha256)
         ref = found or registry.register(model, candidate.artifacts)
         inputs = BodyInputs(
             model=model,

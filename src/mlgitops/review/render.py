@@ -12,7 +12,15 @@ from ..evidence import CandidateEvidence
 from . import escape
 from .fit import GITHUB_LIMIT, Section, fit
 from .mermaid import metric_chart, slice_chart
-from .model import Comparison, DataChange, ModelReview, Review, SettingsChange, SliceTable
+from .model import (
+    Comparison,
+    DataChange,
+    MetricLine,
+    ModelReview,
+    Review,
+    SettingsChange,
+    SliceTable,
+)
 
 MARKER = "<!-- mlgitops:report -->"
 VERDICTS = {
@@ -198,10 +206,7 @@ def _comparison(comparison: Comparison) -> str:
     return "\n".join(lines)
 
 
-def _judgement(line: object) -> str:
-    from .model import MetricLine
-
-    assert isinstance(line, MetricLine)
+def _judgement(line: MetricLine) -> str:
     if line.delta is None:
         return ""
     if line.within_noise:
