@@ -74,3 +74,14 @@ def test_concurrent_runs_end_with_one_comment(fake: FakeGitHub) -> None:
 def test_a_body_without_its_marker_is_a_bug(fake: FakeGitHub) -> None:
     with pytest.raises(ValueError, match="marker"):
         upsert(IssueComments(client_for(fake)), 1, "no marker", MARKER)
+
+
+def test_without_create_only_an_existing_comment_is_updated(fake: FakeGitHub) -> None:
+    number = pull(fake)
+    comments = IssueComments(client_for(fake))
+    assert upsert(comments, number, f"{MARKER}\nno model", MARKER, create=False) is None
+    assert number not in fake.comments
+    upsert(comments, number, f"{MARKER}\ntwo models", MARKER)
+    result = upsert(comments, number, f"{MARKER}\nno model now", MARKER, create=False)
+    assert result is not None and result.action == "updated"
+    assert fake.comments[number] == [f"{MARKER}\nno model now"]

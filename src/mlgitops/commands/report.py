@@ -101,7 +101,10 @@ def run(
                 "no pull request to comment on: GITHUB_EVENT_PATH holds no pull request",
                 hint="run on a pull_request event, or pass --pr N",
             )
-        note = _comment(ctx, number, markdown, from_fork=event.from_fork and pr is None)
+        # a change that affects no model gets no comment, unless an earlier push left one
+        note = _comment(
+            ctx, number, markdown, from_fork=event.from_fork and pr is None, create=bool(reviews)
+        )
         data["comment"] = note
         if note["action"] == "skipped":
             annotations.append(Annotation(note["level"], note["why"]))
@@ -118,7 +121,9 @@ def run(
     return Outcome(EXIT_OK, data, renderables, summary_markdown=markdown, annotations=annotations)
 
 
-def _comment(ctx: Context, number: int, markdown: str, *, from_fork: bool) -> dict[str, Any]:
+def _comment(
+    ctx: Context, number: int, markdown: str, *, from_fork: bool, create: bool
+) -> dict[str, Any]:
     from ..github import GitHubClient, GitHubError, GitHubSettings
     from ..github.comments import IssueComments
     from ..review.comment import upsert
@@ -133,7 +138,7 @@ def _comment(ctx: Context, number: int, markdown: str, *, from_fork: bool) -> di
         }
     client = GitHubClient(GitHubSettings.from_environ(ctx.environ))
     try:
-        result = upsert(IssueComments(client), number, markdown, MARKER)
+        result = upsert(IssueComments(client), number, markdown, MARKER, create=create)
     except GitHubError as exc:
         if exc.status != 403:
             raise
@@ -142,6 +147,12 @@ def _comment(ctx: Context, number: int, markdown: str, *, from_fork: bool) -> di
             "level": "warning",
             "why": "the token cannot comment on the pull request (a fork's, or the job lacks "
             "`pull-requests: write`), so the review is in the step summary",
+        }
+    if result is None:
+        return {
+            "action": "skipped",
+            "level": "notice",
+            "why": "the change affects no model: no review comment",
         }
     return {
         "action": result.action,

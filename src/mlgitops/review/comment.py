@@ -29,11 +29,17 @@ def _marked(comments: list[Comment], marker: str) -> list[Comment]:
     return sorted((c for c in comments if (c.body or "").startswith(marker)), key=lambda c: c.id)
 
 
-def upsert(comments: IssueComments, number: int, body: str, marker: str) -> CommentResult:
-    """Create or update the one comment on pull request `number` whose body starts with `marker`."""
+def upsert(
+    comments: IssueComments, number: int, body: str, marker: str, *, create: bool = True
+) -> CommentResult | None:
+    """Create or update the one comment on pull request `number` whose body starts with `marker`.
+
+    With `create=False` an existing comment is updated but none is created (None then)."""
     if not body.startswith(marker):
         raise ValueError("the body must start with its marker")  # a bug, not bad input
     found = _marked(comments.list(number), marker)
+    if not found and not create:
+        return None
     if found:
         written = comments.update(found[0].id, body)
         action: Literal["created", "updated"] = "updated"
