@@ -125,3 +125,9 @@ def test_fit_cuts_whole_lines_outside_code_blocks() -> None:
     assert len(text) <= 1500 and text.startswith("verdict")
     assert text.count("```") % 2 == 0
     assert fit(sections, limit=100_000) == "\n".join(s.text() for s in sections)
+
+
+def test_a_candidate_that_is_the_production_model_promotes_nothing() -> None:
+    text = render(Review((review(registered_version=3),)))
+    assert "it is the model already in production (version 3, the same bytes)" in text
+    assert "merging promotes nothing" in text

@@ -86,6 +86,7 @@ def review_model(
         evidence=evidence,
         production=production,
         production_version=pointer.version if pointer else None,
+        registered_version=result.version if result.registered == "existing" else None,
         policy=policy,
         comparisons=comparisons(evidence) if evidence is not None else (),
         slices=slices(evidence) if evidence is not None else (),

@@ -87,6 +87,7 @@ class ModelReview:
     evidence: CandidateEvidence | None = None
     production: CandidateEvidence | None = None  # the production version's own evidence
     production_version: int | None = None
+    registered_version: int | None = None  # the registered version holding the same model
     policy: PolicyReport | None = None
     comparisons: tuple[Comparison, ...] = ()  # empty: no paired comparison yet
     slices: tuple[SliceTable, ...] = ()

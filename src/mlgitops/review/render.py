@@ -122,6 +122,16 @@ def model_sections(model: ModelReview) -> list[Section]:
 def _headline(model: ModelReview) -> str:
     if model.verdict == "no candidate":
         return "The run left no candidate to review; the model's job failed before training."
+    if model.verdict == "passed" and model.registered_version is not None:
+        if model.registered_version == model.production_version:
+            return (
+                "Passes, and it is the model already in production (version "
+                f"{model.registered_version}, the same bytes): merging promotes nothing."
+            )
+        return (
+            f"Passes; it is the model of registered version {model.registered_version}. "
+            "After the merge, the push run opens its promotion pull request."
+        )
     if model.verdict == "passed":
         what = (
             f"replaces production version {model.production_version}"
