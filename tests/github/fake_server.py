@@ -7,9 +7,11 @@ https://api.github.com, with unknown request body fields forbidden; each respons
 is built from the schemas (not GitHub's examples) and validated too. Anything
 that fails validation is recorded in `errors`, and the fixtures fail the test.
 
-The fake keeps state: pull requests, issues, labels, reviewers, comments and
-commit statuses. A pull request's head commit is read from a real bare git
-repository (`heads`), so a pushed branch is what the API reports.
+The fake keeps state: pull requests, issues, labels, reviewers, comments (listed,
+created, updated and deleted) and commit statuses. A pull request's head commit is
+read from a real bare git repository (`heads`), so a pushed branch is what the API
+reports; merging one calls `merge`, which makes the merge commit with real git.
+`read_only` answers writes to comments with 403, as a fork's token gets.
 """
 
 from __future__ import annotations
