@@ -3,6 +3,7 @@
     python benchmarks/run.py            # full sizes (1M-row data, 10M-row memory check)
     python benchmarks/run.py --quick    # smaller sizes, for a first look
     python benchmarks/run.py --skip-evidently
+    python benchmarks/run.py --skip-mlflow
 
 Compared side by side:
 - data validation: mlgitops vs pandera, 1M rows x 22 columns, Parquet and CSV
@@ -12,6 +13,8 @@ Compared side by side:
 - scoring: onnxruntime (the registered model.onnx) vs scikit-learn's own predict_proba
 - compile: loading and compiling a 1,000-model spec
 - run: an unchanged re-run of the demo against its first run
+- serve: single-row HTTP scoring, `mlgitops serve` vs `mlflow models serve` of the same
+  pipeline (MLflow runs in benchmarks/.venv-mlflow: `make bench-env` creates it)
 
 Ratios are "how many times faster mlgitops is" (the other tool's time over
 ours) except where the row says otherwise. Timing goals live here, never in
@@ -30,6 +33,7 @@ import bench_compile
 import bench_drift
 import bench_predict
 import bench_run
+import bench_serve
 import bench_validation
 
 Row = tuple[str, str, str, str, str, str, str]
@@ -158,6 +162,27 @@ def run_rows(repeat: int) -> list[Row]:
     ]
 
 
+def serve_rows(mlflow: bool) -> list[Row]:
+    out = []
+    for r in bench_serve.run(mlflow=mlflow):
+        ours, theirs = r["mlgitops"], r["mlflow"]
+        verdict = "met" if r["met"] else "NOT met"
+        out.append(
+            (
+                "serve",
+                r["case"],
+                f"{ours['rps']:,.0f} req/s, p99 {ours['p99_ms']:.1f} ms",
+                "mlflow models serve",
+                "not run"
+                if theirs is None
+                else f"{theirs['rps']:,.0f} req/s, p99 {theirs['p99_ms']:.1f} ms",
+                _ratio(r["ratio"]),
+                f"{r['goal']}: {verdict}",
+            )
+        )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -167,6 +192,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--skip-evidently", action="store_true", help="leave out the Evidently comparison"
+    )
+    parser.add_argument(
+        "--skip-mlflow", action="store_true", help="leave out the MLflow serving comparison"
     )
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
@@ -186,6 +214,7 @@ def main() -> None:
         ("compile", lambda: compile_rows(1000, args.repeat)),
         ("run", lambda: run_rows(args.repeat)),
         ("drift", lambda: drift_rows(rows, memory_rows, args.repeat, not args.skip_evidently)),
+        ("serve", lambda: serve_rows(not args.skip_mlflow)),
     ):
         console.print(f"running the {title} benchmark…")
         for row in collect():

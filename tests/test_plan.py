@@ -39,6 +39,7 @@ SPEC = """
       flowers:
         dataset: flowers
         task: classification
+        positive_class: b
         pipeline: pipelines/flowers.yaml
         metrics: [accuracy]
         gates:
@@ -99,7 +100,9 @@ def _changed(before: dict[StageName, str], after: dict[StageName, str]) -> set[S
     return {name for name in STAGE_NAMES if before[name] != after[name]}
 
 
-MODEL_STAGES: set[StageName] = {"train", "test", "convert", "policy", "register"}
+MODEL_STAGES: set[StageName] = {"train", "convert", "evaluate", "test", "policy", "register"}
+# what the evaluation reads moves it, the gates that read its paired numbers, and the policies
+EVALUATED: set[StageName] = {"evaluate", "test", "policy"}
 
 SPEC_CHANGES: list[tuple[str, str, str, str, set[StageName]]] = [
     # (what, file, old, new, stages whose key moves)
@@ -128,7 +131,7 @@ SPEC_CHANGES: list[tuple[str, str, str, str, set[StageName]]] = [
         "mlops.yaml",
         "metrics: [accuracy]",
         "metrics: [accuracy]\n    onnx: {tolerance: 0.01}",
-        {"convert", "policy", "register"},
+        {"convert", "register", *EVALUATED},
     ),
     ("data check", "mlops.yaml", "min_rows: 4", "min_rows: 5", {"validate-data", "policy"}),
     ("data", "data/flowers.csv", "6,7,b", "6,8,b", {"validate-data", *MODEL_STAGES}),
@@ -138,6 +141,21 @@ SPEC_CHANGES: list[tuple[str, str, str, str, set[StageName]]] = [
         "metrics: [accuracy]",
         "metrics: [accuracy]\n    split: {seed: 7}",
         MODEL_STAGES,
+    ),
+    ("positive class", "mlops.yaml", "positive_class: b", "positive_class: a", MODEL_STAGES),
+    (
+        "evaluation settings",
+        "mlops.yaml",
+        "metrics: [accuracy]",
+        "metrics: [accuracy]\n    evaluation: {bootstrap: 200, slices: [width]}",
+        EVALUATED,
+    ),
+    (
+        "drift triggers",
+        "mlops.yaml",
+        "method: psi}",
+        "method: psi, triggers: [data, prediction]}",
+        {"policy"},
     ),
 ]
 
@@ -162,7 +180,8 @@ INPUT_CHANGES: list[tuple[str, Callable[[PlanInputs], PlanInputs], set[StageName
         lambda i: replace(i, versions={**i.versions, "scikit-learn": "0.0-other"}),
         {"validate-data", *MODEL_STAGES},
     ),
-    ("production version", lambda i: replace(i, production_sha256="f" * 64), {"test", "policy"}),
+    ("production version", lambda i: replace(i, production_sha256="f" * 64), EVALUATED),
+    ("current data", lambda i: replace(i, current_sha256="c" * 64), EVALUATED),
     ("drift report", lambda i: replace(i, drift_sha256="d" * 64), {"policy"}),
     ("date", lambda i: replace(i, today=TODAY + dt.timedelta(days=1)), {"policy"}),
 ]

@@ -31,6 +31,7 @@ VERBS = {
     "policy": "policy",
     "promote": "promote",
     "release": "release",
+    "serve": "serve",
     "status": "status",
     "predict": "predict",
     "report": "report",

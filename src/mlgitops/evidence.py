@@ -25,6 +25,118 @@ class GateResult(EvidenceModel):
     production: float | None = None
     status: Literal["passed", "failed", "no baseline"]
     message: str
+    rows: int | None = None  # max_drop: the rows both models were scored on
+    ci_low: float | None = None  # max_drop: interval of the drop (positive = worse)
+    ci_high: float | None = None
+
+
+class MetricInterval(EvidenceModel):
+    """A seeded bootstrap interval of a metric (`evaluation.confidence`, default 95%)."""
+
+    low: float
+    high: float
+
+
+class MetricComparison(EvidenceModel):
+    """Candidate and production scored on the same rows, with the paired bootstrap
+    interval of the difference. `delta` is candidate - production whatever the
+    metric's direction; `higher_is_better` says which sign is an improvement."""
+
+    candidate: float
+    production: float
+    delta: float
+    higher_is_better: bool
+    ci_low: float
+    ci_high: float
+    rows: int
+    within_noise: bool  # the interval of delta contains 0
+
+
+class SliceResult(EvidenceModel):
+    """The candidate's metrics on the rows where one column has one value."""
+
+    value: str
+    rows: int
+    too_small: bool  # fewer than evaluation.min_slice_rows: reported, never gated
+    metrics: dict[str, float]  # a metric undefined on the slice (one class only) is left out
+    intervals: dict[str, MetricInterval] = Field(default_factory=dict)
+    gap_to_overall: dict[str, float] = Field(default_factory=dict)  # slice - overall
+    gap_to_production: dict[str, float] | None = None  # candidate - production on the slice
+
+
+class SliceGap(EvidenceModel):
+    """Across one column's slices (too small ones left out): the worst against the best."""
+
+    difference: float  # best - worst, in the metric's units (>= 0)
+    ratio: float | None  # worst / best (None when best is 0)
+    worst: str  # slice value
+    best: str
+
+
+class Curve(EvidenceModel):
+    x: list[float]
+    y: list[float]
+    x_label: str
+    y_label: str
+    area: float | None = None
+
+
+class ClassReport(EvidenceModel):
+    label: str
+    precision: float
+    recall: float
+    support: int
+
+
+class CalibrationBin(EvidenceModel):
+    mean_predicted: float
+    fraction_positive: float
+    rows: int
+
+
+class ResidualBin(EvidenceModel):
+    """Rows grouped by predicted value (deciles of the prediction)."""
+
+    decile: int
+    rows: int
+    mean_prediction: float
+    mean_residual: float  # truth - prediction
+    mae: float
+    rmse: float
+
+
+class FeatureImportance(EvidenceModel):
+    feature: str
+    drop: float  # mean loss of quality when the column is shuffled (metric's direction)
+    std: float
+
+
+class DiagnosticsEvidence(EvidenceModel):
+    """What a reviewer looks at beside the numbers; curves are thinned to a few dozen points."""
+
+    rows: int
+    confusion: list[list[int]] | None = None  # [true][predicted], in `classes` order
+    classes: list[str] = Field(default_factory=list)
+    per_class: list[ClassReport] = Field(default_factory=list)
+    roc: Curve | None = None
+    precision_recall: Curve | None = None
+    calibration: list[CalibrationBin] = Field(default_factory=list)
+    brier: float | None = None
+    residuals: list[ResidualBin] = Field(default_factory=list)
+    importance_metric: str | None = None
+    importance: list[FeatureImportance] = Field(default_factory=list)
+
+
+class EvaluationEvidence(EvidenceModel):
+    """How the intervals were made."""
+
+    resamples: int
+    confidence: float
+    seed: int
+    rows: int  # holdout rows
+    binned: bool = False  # score metrics resampled on score bins (holdouts of many rows)
+    current_rows: int | None = None  # labelled current rows scored for `comparison_current`
+    notes: list[str] = Field(default_factory=list)
 
 
 class DataCheckFailure(EvidenceModel):
@@ -114,6 +226,17 @@ class CandidateEvidence(EvidenceModel):
     onnx: OnnxEvidence
     drift: DriftEvidence | None = None
     lineage: LineageEvidence
+    positive_class: str | None = None  # binary: the class recall, precision, f1, roc_auc are about
+    metric_intervals: dict[str, MetricInterval] = Field(default_factory=dict)
+    evaluation: EvaluationEvidence | None = None
+    # production re-scored on the candidate's holdout rows (None: no production, or not scorable)
+    comparison: dict[str, MetricComparison] | None = None
+    # both models on the labelled rows of the current window ("today's data")
+    comparison_current: dict[str, MetricComparison] | None = None
+    comparison_production_version: int | None = None
+    slices: dict[str, list[SliceResult]] = Field(default_factory=dict)  # column -> one per value
+    slice_gaps: dict[str, dict[str, SliceGap]] = Field(default_factory=dict)  # column -> metric
+    diagnostics: DiagnosticsEvidence | None = None
 
 
 def evidence_json_schema() -> dict[str, Any]:

@@ -10,8 +10,11 @@ Each stage's key covers exactly what that stage reads, nothing more:
 - `train`: the data file, the columns and target, the model's task,
   features, split and metrics, the resolved pipeline, library versions
   (not gates, policies, drift, promotion or runner settings);
-- `test`: the trained metrics (train key), the gates, the production version;
 - `convert`: the trained model (train key) and the `onnx` settings;
+- `evaluate`: the holdout and the candidate's predictions on it (train key),
+  its `model.onnx` (convert key), the evaluation settings, the production
+  version and the current data (its labelled rows are "today's data");
+- `test`: the trained metrics and the paired comparison (evaluate key), the gates;
 - `policy`: the evidence it judges (validate, test, convert keys and the
   drift report), the policy files, the model's spec section (rules read
   `spec`), the date (waivers expire);
@@ -36,7 +39,7 @@ from typing import Any, Literal, get_args
 from .spec import Project
 from .spec.models import DatasetSpec, ModelSpec
 
-StageName = Literal["validate-data", "train", "test", "convert", "policy", "register"]
+StageName = Literal["validate-data", "train", "convert", "evaluate", "test", "policy", "register"]
 STAGE_NAMES: tuple[StageName, ...] = get_args(StageName)
 
 # Library versions that change what training produces; part of the data-reading keys.
@@ -81,6 +84,7 @@ class PlanInputs:
     drift_sha256: str | None  # the model's last drift report
     today: dt.date
     versions: Mapping[str, str]
+    current_sha256: str | None = None  # the dataset's current data files, as one digest
 
 
 @dataclass(frozen=True)
@@ -136,18 +140,43 @@ def _train_key(
         "dataset": {k: _dump(dataset)[k] for k in ("path", "target", "columns")},
         "task": model.task,
         "features": _dump(model.features),
-        "split": _dump(model.split),
+        "split": _later_fields(_dump(model.split), {"by": "random", "test": None}),
         "metrics": list(model.metrics),
         "pipeline": dict(inputs.pipeline),
     }
+    # read when set (the split by time, the positive class of the metrics); left out at
+    # their defaults so the keys of specs that do not use them stay as they were
+    if dataset.timestamp is not None:
+        read["timestamp"] = dataset.timestamp
+    if model.positive_class is not None:
+        read["positive_class"] = model.positive_class
     return digest("train", inputs.data_sha256, read, inputs.versions)
+
+
+def _later_fields(section: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in section.items() if k not in defaults or v != defaults[k]}
+
+
+def _evaluate_key(
+    model: ModelSpec, dataset: DatasetSpec, inputs: PlanInputs, keys: Mapping[StageName, str]
+) -> str:
+    return digest(
+        "evaluate",
+        keys["train"],
+        keys["convert"],
+        _dump(model.evaluation),
+        model.split.seed,
+        {k: _dump(dataset)[k] for k in ("current", "target", "columns")},
+        inputs.production_sha256,
+        inputs.current_sha256,
+    )
 
 
 def _test_key(
     model: ModelSpec, dataset: DatasetSpec, inputs: PlanInputs, keys: Mapping[StageName, str]
 ) -> str:
     gates = {name: _dump(gate) for name, gate in model.gates.items()}
-    return digest("test", keys["train"], gates, inputs.production_sha256)
+    return digest("test", keys["evaluate"], gates, inputs.production_sha256)
 
 
 def _convert_key(
@@ -178,8 +207,9 @@ def _register_key(
 _KEYS: dict[StageName, KeyFunction] = {
     "validate-data": _validate_key,
     "train": _train_key,
-    "test": _test_key,
     "convert": _convert_key,
+    "evaluate": _evaluate_key,
+    "test": _test_key,
     "policy": _policy_key,
     "register": _register_key,
 }
@@ -205,9 +235,11 @@ def plan_inputs(
     drift_sha256: str | None,
     today: dt.date,
     versions: Mapping[str, str],
+    current_sha256: str | None = None,
 ) -> PlanInputs:
     model = project.spec.models[name]
     return PlanInputs(
+        current_sha256=current_sha256,
         data_sha256=data_sha256,
         pipeline=_dump(project.pipelines[name]),
         policy_digests={path: project.file_digests[path] for path in model.policies},

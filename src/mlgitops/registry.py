@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,14 @@ ARTIFACTS = (
     "profile.json",
     "policy.json",
     "card.md",
+    "replay.json",  # holdout rows and scikit-learn's outputs, replayed before a release
 )
+# Diagnostics charts of the evaluate stage (the card shows them).
+PLOT_PATTERN = re.compile(r"^diagnostics-[a-z0-9-]+\.png$")
+
+
+def is_artifact(name: str) -> bool:
+    return name in ARTIFACTS or PLOT_PATTERN.match(name) is not None
 
 
 class ProductionPointer(BaseModel):

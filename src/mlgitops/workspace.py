@@ -185,6 +185,10 @@ class DriftRecord(_Record):
     dataset_drifted: bool
     report: dict[str, Any] | None = None
     data_validation: list[dict[str, Any]] = Field(default_factory=list)
+    # the counted triggers that fired (status "drift" when any did), and each trigger's verdict
+    triggered: list[str] = Field(default_factory=list)
+    triggers: dict[str, Any] = Field(default_factory=dict)
+    performance: dict[str, Any] | None = None
 
     def drift_report(self) -> DriftReport | None:
         from .drift.report import DriftReport

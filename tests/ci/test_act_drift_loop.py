@@ -51,8 +51,20 @@ def loop_repo(tmp_path: Path) -> tuple[GitRepo, Path]:
     shutil.copytree(REPO_ROOT / "models", root / "models")
     _shift_current_data(root)
     spec = root / "mlops.yaml"
-    spec.write_text(
-        spec.read_text().replace("install: pip install -e .", "install: mlgitops --version")
+    # The shifted rows keep the labels of unshifted customers, so on the candidate's holdout
+    # production scores about 0.02 better in accuracy, and the paired max_drop 0.01 (and the
+    # paired no-regression rule) rightly refuse the candidate. This test is about the loop:
+    # allow the drop, and make no-regression a warning.
+    text = spec.read_text().replace("install: pip install -e .", "install: mlgitops --version")
+    assert "accuracy: {min: 0.70, max_drop: 0.01}" in text
+    spec.write_text(text.replace("max_drop: 0.01}", "max_drop: 0.05}"))
+    policy = root / "policies/production.yaml"
+    rules = policy.read_text()
+    assert "  - name: no-regression\n" in rules
+    policy.write_text(
+        rules.replace(
+            "  - name: no-regression\n", "  - name: no-regression\n    severity: warning\n"
+        )
     )
     (root / ".gitignore").write_text(".mlgitops/\ndist/\n", encoding="utf-8")
     workflows = compile_workflows(load_project(root, check_estimators=False))

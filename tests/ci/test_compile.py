@@ -19,10 +19,11 @@ PINNED = {f"{a.repo}@{a.sha}": a.version for a in PINNED_ACTIONS}
 # Write scopes and the only jobs that may hold them (jobs calling a reusable
 # workflow pass them through; GitHub requires the caller to grant them).
 WRITE_SCOPES = {
-    "contents": ("promote",),
-    "pull-requests": ("promote", "review"),  # review: the one comment on a pull request
-    "statuses": ("promote",),
-    "issues": ("issue",),
+    "contents": {"promote", "release"},  # release: GitHub releases and their assets
+    "pull-requests": {"promote", "review"},  # review: the one comment on a pull request
+    "statuses": {"promote"},
+    "issues": {"issue"},
+    "deployments": {"release"},
 }
 
 
@@ -88,9 +89,11 @@ def _job_problems(job_id: str, job: dict[str, Any]) -> list[str]:
     if not isinstance(permissions, dict):
         return ["no job permissions"]
     for scope, level in permissions.items():
-        allowed = WRITE_SCOPES.get(scope, ())
+        allowed = WRITE_SCOPES.get(scope, set())
         if level == "write" and "uses" not in job and job_id not in allowed:
-            problems.append(f"{scope}: write outside the {' or '.join(allowed) or 'no'} job")
+            problems.append(
+                f"{scope}: write outside the {' or '.join(sorted(allowed)) or 'no'} job"
+            )
     if "uses" in job:
         return problems
     if not isinstance(job.get("timeout-minutes"), int):
@@ -201,8 +204,12 @@ def test_release_workflow_publishes_on_production_changes() -> None:
     release = read_workflow(_compile("minimal")["mlgitops-release.yml"])
     assert release["on"] == {"push": {"branches": ["main"], "paths": ["models/*/production.yaml"]}}
     job = release["jobs"]["release"]
-    assert job["permissions"] == {"contents": "read"}
+    assert job["permissions"] == {"contents": "write", "deployments": "write"}
     assert "cache" not in job["steps"][1]["with"]  # no cache where artifacts are published
+    release_step = job["steps"][-1]
+    assert release_step["run"].strip() == "mlgitops release"
+    assert release_step["env"] == {"GITHUB_TOKEN": "${{ github.token }}"}
+    assert all("env" not in step for step in job["steps"][:-1])  # the token reaches one step
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -135,9 +136,16 @@ def test_unshifted_current_data_is_no_drift(
     ]
     assert {f["feature"] for f in data["features"]} == {"age", "tenure", "plan"}
     assert data["prediction"]["computed"] is True and data["prediction"]["drifted"] is False
-    assert (
-        tmp_path / "output"
-    ).read_text() == "drifted=false\ndrift_share=0.0000\nstatus=no-drift\n"
+    assert (tmp_path / "output").read_text() == (
+        "drifted=false\ndrift_share=0.0000\nstatus=no-drift\ntriggered=\n"
+        "data_drift=false\nprediction_drift=false\nperformance_drift=none\n"
+    )
+    assert data["triggers"]["data"] == {
+        "counted": True,
+        "fired": False,
+        "detail": data["triggers"]["data"]["detail"],
+    }
+    assert data["triggers"]["performance"]["fired"] is None  # not monitored
     assert "### Drift: churn v1 vs data/current/*.csv" in (tmp_path / "summary.md").read_text()
     saved = json.loads((project / ".mlgitops" / "drift" / "churn.json").read_text())
     assert saved["status"] == "no-drift"  # what `mlgitops status` shows
@@ -165,7 +173,7 @@ def test_shifted_current_data_is_drift(
         data["prediction"]["computed"] and data["prediction"]["drifted"]
     )  # older customers churn more
     assert "drifted=true\n" in (tmp_path / "output").read_text()
-    assert "::warning::churn: DATASET DRIFT: 2 of 3 features drifted" in output
+    assert "::warning::churn: drift (data): DATASET DRIFT: 2 of 3 features drifted" in output
     assert sorted(data["plots"]) == [
         "plots/drift-age.png",
         "plots/drift-plan.png",
@@ -274,3 +282,69 @@ def test_detection_frame_holds_the_values_training_sees(tmp_path: Path) -> None:
         [None if pd.isna(v) else v for v in column] for column in (mine["plan"], training["plan"])
     ]
     assert as_lists[0] == as_lists[1] == ["basic", None, "pro", None]
+
+
+def _monitor_performance(root: Path, triggers: str) -> None:
+    spec = root / "mlops.yaml"
+    block = (
+        "    drift:\n"
+        "      drift_share: 0.5\n"
+        f"      triggers: {triggers}\n"
+        "      performance: {metric: accuracy, max_drop: 0.05}\n"
+    )
+    text = re.sub(
+        r"    drift:(?: \{drift_share: 0.5\}\n|\n(?:      .*\n)+)", block, spec.read_text(), count=1
+    )
+    assert triggers in text
+    spec.write_text(text)
+
+
+def test_wrong_labels_on_current_rows_fire_the_performance_trigger(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _monitor_performance(project, "[data, performance]")
+    # the same population as training, so data and prediction do not drift; the labels flipped
+    labelled = customers(1500, seed=11)
+    labelled["churned"] = ~labelled["churned"]
+    labelled.to_csv(project / "data" / "labelled.csv", index=False)
+    env = actions_env(tmp_path)
+    code, data, _ = drift(project, capsys, "churn", "--current", "data/labelled.csv", environ=env)
+    assert code == 1, data
+    assert data["status"] == "drift" and data["triggered"] == ["performance"]
+    assert data["dataset_drifted"] is False
+    assert data["triggers"]["data"]["fired"] is False
+    performance = data["performance"]
+    holdout = json.loads((project / "models/churn/versions/1/evidence.json").read_text())
+    assert performance["holdout"] == holdout["metrics"]["accuracy"]
+    assert performance["rows"] == 1500
+    assert performance["current"] < performance["holdout"] - 0.05 and performance["drifted"]
+    assert performance["ci_low"] <= performance["current"] <= performance["ci_high"]
+    outputs = (tmp_path / "output").read_text()
+    assert "drifted=true\n" in outputs and "performance_drift=true\n" in outputs
+    assert "triggered=performance\n" in outputs and "data_drift=false\n" in outputs
+    summary = (tmp_path / "summary.md").read_text()
+    assert "| performance | yes | **drift** |" in summary
+
+
+def test_right_labels_or_an_uncounted_trigger_are_not_drift(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _monitor_performance(project, "[data, performance]")
+    customers(1500, seed=12).to_csv(project / "data" / "labelled.csv", index=False)
+    code, data, _ = drift(project, capsys, "churn", "--current", "data/labelled.csv")
+    assert code == 0, data
+    assert data["triggers"]["performance"]["fired"] is False
+    assert data["performance"]["rows"] == 1500
+
+    # flipped labels, but only data drift counts: measured and shown, not a verdict
+    _monitor_performance(project, "[data]")
+    labelled = customers(1500, seed=13)
+    labelled["churned"] = ~labelled["churned"]
+    labelled.to_csv(project / "data" / "labelled.csv", index=False)
+    code, data, _ = drift(project, capsys, "churn", "--current", "data/labelled.csv")
+    assert code == 0, data
+    assert data["triggers"]["performance"] == {
+        "counted": False,
+        "fired": True,
+        "detail": data["triggers"]["performance"]["detail"],
+    }

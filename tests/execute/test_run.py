@@ -337,8 +337,9 @@ def test_dry_run_and_status_agree_with_the_run_on_what_is_cached(tmp_path: Path)
     assert cached == {
         "validate-data": True,
         "train": True,
-        "test": True,
         "convert": True,
+        "evaluate": True,
+        "test": True,
         "policy": False,
         "register": True,
     }

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import hashlib
 import json
 import re
 import threading
@@ -35,6 +36,7 @@ from werkzeug.wrappers import Request, Response
 
 DESCRIPTION = Path(__file__).parent / "openapi" / "api.github.com.subset.json"
 HOST_URL = "https://api.github.com"  # what the description's server says
+UPLOAD_HOST_URL = "https://uploads.github.com"  # the upload operation's own server
 MISSING: Any = object()
 NOW = "2026-11-02T06:00:00Z"
 
@@ -255,6 +257,7 @@ class FakeGitHub:
         self._route("POST", "/repos/{owner}/{repo}/statuses/{sha}", self._create_status)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self._init_releases()
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -285,9 +288,11 @@ class FakeGitHub:
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self._thread.start()
+        self._start_upload_host()
         return self
 
     def stop(self) -> None:
+        self._stop_upload_host()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -331,7 +336,12 @@ class FakeGitHub:
         response = self._respond(request)
         return response(environ, start_response)  # type: ignore[no-any-return]
 
-    def _respond(self, request: Request) -> Response:
+    def _respond(
+        self,
+        request: Request,
+        routes: list[tuple[str, re.Pattern[str], str, Handler]] | None = None,
+        host_url: str = HOST_URL,
+    ) -> Response:
         try:
             body = json.loads(request.get_data() or b"null")
         except ValueError:
@@ -354,15 +364,20 @@ class FakeGitHub:
                     headers=failure.headers,
                     content_type="application/json; charset=utf-8",
                 )
-            for method, regex, pattern, handler in self._routes:
+            for method, regex, pattern, handler in self._routes if routes is None else routes:
                 match = regex.match(request.path)
                 if match and method == request.method:
-                    return self._handle(request, pattern, match.groupdict(), handler)
+                    return self._handle(request, pattern, match.groupdict(), handler, host_url)
             self.errors.append(f"{request.method} {request.path}: no such route in the fake")
             return self._json(404, {"message": "Not Found"})
 
     def _handle(
-        self, request: Request, pattern: str, params: dict[str, str], handler: Handler
+        self,
+        request: Request,
+        pattern: str,
+        params: dict[str, str],
+        handler: Handler,
+        host_url: str = HOST_URL,
     ) -> Response:
         checked = _OpenAPIRequest(
             path=request.path,
@@ -376,6 +391,7 @@ class FakeGitHub:
             ),
             body=request.get_data() or None,
             content_type=(request.content_type or "").lower(),
+            host_url=host_url,
         )
         try:
             openapi(strict=True).validate_request(checked)
@@ -401,6 +417,8 @@ class FakeGitHub:
         return response
 
     def _json(self, status: int, payload: Any) -> Response:
+        if status == 204:
+            return Response(b"", status)
         return Response(json.dumps(payload), status, content_type="application/json; charset=utf-8")
 
     # --- objects ----------------------------------------------------------------------
@@ -686,6 +704,237 @@ class FakeGitHub:
         return 200, component(
             "pull-request-merge-result",
             {"sha": sha, "merged": True, "message": "Pull Request successfully merged"},
+        )
+
+    # --- releases, deployments and the upload host ----------------------------------------
+    # Release assets are uploaded to a second host (GitHub: uploads.github.com), named by
+    # each release's `upload_url`; here a second server on another port.
+
+    def _init_releases(self) -> None:
+        self.releases: dict[int, dict[str, Any]] = {}
+        self.assets: dict[int, dict[str, Any]] = {}  # asset id -> fields, with "content" bytes
+        self.deployments: dict[int, dict[str, Any]] = {}
+        self.deployment_statuses: dict[int, list[dict[str, Any]]] = {}
+        self._next_release_id = 100
+        self._next_asset_id = 3000
+        self._upload_server: BaseWSGIServer | None = None
+        self._upload_thread: threading.Thread | None = None
+        self._upload_routes: list[tuple[str, re.Pattern[str], str, Handler]] = []
+        self._route("GET", "/repos/{owner}/{repo}/releases/tags/{tag}", self._release_by_tag)
+        self._route("POST", "/repos/{owner}/{repo}/releases", self._create_release)
+        self._route("GET", "/repos/{owner}/{repo}/releases/{release_id}", self._get_release)
+        self._route("PATCH", "/repos/{owner}/{repo}/releases/{release_id}", self._update_release)
+        self._route("GET", "/repos/{owner}/{repo}/releases/{release_id}/assets", self._list_assets)
+        self._route(
+            "DELETE", "/repos/{owner}/{repo}/releases/assets/{asset_id}", self._delete_asset
+        )
+        self._route("GET", "/repos/{owner}/{repo}/deployments", self._list_deployments)
+        self._route("POST", "/repos/{owner}/{repo}/deployments", self._create_deployment)
+        self._route(
+            "POST",
+            "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
+            self._create_deployment_status,
+        )
+        # the upload operation exists only on the upload host
+        self._route("POST", "/repos/{owner}/{repo}/releases/{release_id}/assets", self._upload)
+        self._upload_routes.append(self._routes.pop())
+
+    @property
+    def upload_url(self) -> str:
+        assert self._upload_server is not None, "start the fake first"
+        return f"http://127.0.0.1:{self._upload_server.server_port}"
+
+    def _start_upload_host(self) -> None:
+        self._upload_server = make_server(
+            "127.0.0.1", 0, self._upload_wsgi, threaded=True, request_handler=_QuietHandler
+        )
+        self._upload_thread = threading.Thread(
+            target=self._upload_server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._upload_thread.start()
+
+    def _stop_upload_host(self) -> None:
+        if self._upload_server is not None:
+            self._upload_server.shutdown()
+            self._upload_server.server_close()
+        if self._upload_thread is not None:
+            self._upload_thread.join(timeout=5)
+
+    def _upload_wsgi(self, environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        request = Request(environ)
+        response = self._respond(request, self._upload_routes, UPLOAD_HOST_URL)
+        return response(environ, start_response)  # type: ignore[no-any-return]
+
+    def release_assets(self, tag: str) -> dict[str, bytes]:
+        """The uploaded assets of the release `tag`, by name."""
+        release = next(r for r in self.releases.values() if r["tag_name"] == tag)
+        return {
+            a["name"]: a["content"]
+            for a in self.assets.values()
+            if a["release_id"] == release["id"]
+        }
+
+    def _asset(self, asset: dict[str, Any]) -> dict[str, Any]:
+        fields = {k: v for k, v in asset.items() if k not in ("content", "release_id")}
+        return component("release-asset", fields)  # type: ignore[no-any-return]
+
+    def _release(self, release_id: int) -> dict[str, Any]:
+        release = copy.deepcopy(self.releases[release_id])
+        release["assets"] = [
+            self._asset(a) for a in self.assets.values() if a["release_id"] == release_id
+        ]
+        return component("release", release)  # type: ignore[no-any-return]
+
+    def _known_release(self, params: dict[str, str]) -> int:
+        release_id = int(params["release_id"])
+        if release_id not in self.releases:
+            raise ApiError(404, "Not Found")
+        return release_id
+
+    def _release_by_tag(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        for release_id, release in self.releases.items():
+            if release["tag_name"] == params["tag"]:
+                return 200, self._release(release_id)
+        raise ApiError(404, "Not Found")
+
+    def _get_release(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        return 200, self._release(self._known_release(params))
+
+    def _create_release(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        body = request.get_json()
+        tag = body["tag_name"]
+        if any(r["tag_name"] == tag for r in self.releases.values()):
+            raise ApiError(
+                422,
+                "Validation Failed",
+                [{"resource": "Release", "code": "already_exists", "field": "tag_name"}],
+            )
+        release_id = self._next_release_id
+        self._next_release_id += 1
+        self.releases[release_id] = {
+            "id": release_id,
+            "tag_name": tag,
+            "name": body.get("name"),
+            "body": body.get("body"),
+            "target_commitish": body.get("target_commitish", self.default_branch),
+            "draft": bool(body.get("draft", False)),
+            "prerelease": bool(body.get("prerelease", False)),
+            "html_url": self._html_url("releases/tag", tag),
+            "url": self._repo_url("releases", release_id),
+            "assets_url": self._repo_url("releases", release_id, "assets"),
+            "upload_url": f"{self.upload_url}/repos/{self.owner}/{self.name}/releases/"
+            f"{release_id}/assets{{?name,label}}",
+            "created_at": NOW,
+            "published_at": NOW,
+        }
+        return 201, self._release(release_id)
+
+    def _update_release(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        release_id = self._known_release(params)
+        body = request.get_json()
+        for key in ("name", "body", "tag_name", "draft", "prerelease"):
+            if key in body:
+                self.releases[release_id][key] = body[key]
+        return 200, self._release(release_id)
+
+    def _list_assets(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        release_id = self._known_release(params)
+        return 200, [self._asset(a) for a in self.assets.values() if a["release_id"] == release_id]
+
+    def _delete_asset(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        if self.assets.pop(int(params["asset_id"]), None) is None:
+            raise ApiError(404, "Not Found")
+        return 204, None
+
+    def _upload(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        release_id = self._known_release(params)
+        name = request.args["name"]
+        if any(a["name"] == name and a["release_id"] == release_id for a in self.assets.values()):
+            raise ApiError(
+                422,
+                "Validation Failed",
+                [{"resource": "ReleaseAsset", "code": "already_exists", "field": "name"}],
+            )
+        content = request.get_data()
+        asset_id = self._next_asset_id
+        self._next_asset_id += 1
+        self.assets[asset_id] = {
+            "id": asset_id,
+            "release_id": release_id,
+            "content": content,
+            "name": name,
+            "label": None,
+            "state": "uploaded",
+            "content_type": request.content_type or "application/octet-stream",
+            "size": len(content),
+            "digest": "sha256:" + hashlib.sha256(content).hexdigest(),
+            "url": self._repo_url("releases/assets", asset_id),
+            "browser_download_url": self._html_url(
+                "releases/download", self.releases[release_id]["tag_name"], name
+            ),
+            "node_id": f"RA_{asset_id}",
+            "download_count": 0,
+            "uploader": None,
+        }
+        return 201, self._asset(self.assets[asset_id])
+
+    def _deployment(self, deployment_id: int) -> dict[str, Any]:
+        return component("deployment", self.deployments[deployment_id])  # type: ignore[no-any-return]
+
+    def _list_deployments(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        environment = request.args.get("environment")
+        return 200, [
+            self._deployment(i)
+            for i in sorted(self.deployments, reverse=True)
+            if environment is None or self.deployments[i]["environment"] == environment
+        ]
+
+    def _create_deployment(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        body = request.get_json()
+        deployment_id = 800 + len(self.deployments)
+        self.deployments[deployment_id] = {
+            "id": deployment_id,
+            "url": self._repo_url("deployments", deployment_id),
+            "statuses_url": self._repo_url("deployments", deployment_id, "statuses"),
+            "repository_url": self._repo_url(),
+            "sha": body["ref"] if re.fullmatch(r"[0-9a-f]{40}", body["ref"]) else "0" * 40,
+            "ref": body["ref"],
+            "task": body.get("task", "deploy"),
+            "payload": body.get("payload", {}),
+            "environment": body.get("environment", "production"),
+            "description": body.get("description"),
+            "production_environment": body.get("production_environment", False),
+            "creator": None,
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+        self.deployment_statuses[deployment_id] = []
+        return 201, self._deployment(deployment_id)
+
+    def _create_deployment_status(
+        self, request: Request, params: dict[str, str]
+    ) -> tuple[int, Any]:
+        deployment_id = int(params["deployment_id"])
+        if deployment_id not in self.deployments:
+            raise ApiError(404, "Not Found")
+        body = request.get_json()
+        statuses = self.deployment_statuses[deployment_id]
+        statuses.append(body)
+        return 201, component(
+            "deployment-status",
+            {
+                "id": 900 + len(statuses),
+                "state": body["state"],
+                "description": body.get("description", ""),
+                "environment": body.get("environment", ""),
+                "log_url": body.get("log_url", ""),
+                "deployment_url": self._repo_url("deployments", deployment_id),
+                "repository_url": self._repo_url(),
+                "url": self._repo_url("deployments", deployment_id, "statuses", len(statuses)),
+                "creator": None,
+                "created_at": NOW,
+                "updated_at": NOW,
+            },
         )
 
 

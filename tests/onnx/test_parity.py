@@ -155,7 +155,7 @@ def test_breaches_on_training_rows_only_are_caught() -> None:
     result = train_model(
         frame,
         dataset,
-        model_spec("classification"),
+        model_spec("classification", positive_class="yes"),
         pipeline_spec(LOGISTIC, numeric={"scale": "standard"}),
     )
     result.pipeline.set_params(

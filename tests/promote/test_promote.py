@@ -66,7 +66,10 @@ def test_promote_opens_one_pull_request_with_the_registry_change(
         "profile.json",
         "policy.json",
         "card.md",
+        "replay.json",
         "manifest.json",
+        "diagnostics-confusion.png",
+        "diagnostics-importance.png",
     }
     assert all(p.startswith(f"models/{MODEL}/") for p in changed)
     pointer = yaml.safe_load(show(project.bare, head, f"models/{MODEL}/production.yaml"))

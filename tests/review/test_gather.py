@@ -1,5 +1,5 @@
-"""Reading the paired evidence into the review's rows: the comparison contract of the evidence
-(`comparison`, `comparison_current`, `comparison_production_version`, `slices`)."""
+"""Reading the paired evidence into the review's rows: `comparison`, `comparison_current`,
+`comparison_production_version` and `slices` of the candidate's evidence."""
 
 from __future__ import annotations
 
@@ -12,17 +12,8 @@ from mlgitops.review.gather import comparisons, data_change, slices
 from mlgitops.review.model import MetricLine
 
 
-class PairedEvidence(CandidateEvidence):
-    """Evidence with the paired comparison and slices, as the evaluation records them."""
-
-    comparison: dict[str, dict[str, Any]] | None = None
-    comparison_current: dict[str, dict[str, Any]] | None = None
-    comparison_production_version: int | None = None
-    slices: dict[str, list[dict[str, Any]]] | None = None
-
-
-def paired(**fields: Any) -> PairedEvidence:
-    return PairedEvidence(**evidence().model_dump(), **fields)
+def paired(**fields: Any) -> CandidateEvidence:
+    return CandidateEvidence.model_validate({**evidence().model_dump(), **fields})
 
 
 ACCURACY = {
@@ -66,7 +57,7 @@ def test_slices_keep_too_small_ones_and_their_gaps() -> None:
                         "rows": 80,
                         "too_small": False,
                         "metrics": {"recall": 0.7},
-                        "intervals": {"recall": [0.6, 0.8]},
+                        "intervals": {"recall": {"low": 0.6, "high": 0.8}},
                         "gap_to_overall": {"recall": -0.05},
                         "gap_to_production": {"recall": 0.01},
                     },

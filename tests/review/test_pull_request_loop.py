@@ -130,14 +130,14 @@ def test_spec_change_review_merge_promote_verify_rollback_history(
     everything += json.dumps([first, second]) + err + body
     assert body.startswith("<!-- mlgitops:report -->")
     assert f"| `{MODEL}` | ✅ passes | version 1 |" in body
-    # production and candidate numbers on the same row
-    production = json.loads((project.root / f"models/{MODEL}/versions/1/metrics.json").read_text())
-    candidate = json.loads(
-        (project.root / f".mlgitops/candidates/{MODEL}/metrics.json").read_text()
+    # production and candidate numbers on the same row: both scored on the candidate's holdout
+    evidence = json.loads(
+        (project.root / f".mlgitops/candidates/{MODEL}/evidence.json").read_text()
     )
-    assert f"| accuracy | {candidate['accuracy']:.4f} | {production['accuracy']:.4f} |" in body or (
-        f"| accuracy | {production['accuracy']:.4f} | {candidate['accuracy']:.4f} |" in body
-    )
+    assert evidence["comparison_production_version"] == 1
+    paired = evidence["comparison"]["accuracy"]
+    assert f"| accuracy | {paired['production']:.4f} | {paired['candidate']:.4f} |" in body
+    assert "On the candidate's holdout" in body and "no paired comparison yet" not in body
     # what in the spec changed: the pipeline's C, as a diff of the resolved settings
     assert "-      C: 2.0" in body and "+      C: 0.5" in body
     assert "🟡 waived until 2099-12-31" in body  # the policy's waiver is shown

@@ -5,10 +5,18 @@ registered version when nothing is in production yet). Current data is read
 in batches; each batch is validated against the dataset's columns first, and
 data that fails validation is reported as broken data, never as drift.
 
-Exit status: 0 no drift, 1 dataset drift or current data that fails
+Three triggers are measured: data (the features), prediction (the model's
+scores) and performance (production scored on the labelled current rows
+against its own holdout metric, `drift.performance`); `drift.triggers` says
+which count (default: data). Each has its own verdict in the table, the JSON
+(`triggers`), the step outputs and the issue.
+
+Exit status: 0 no drift, 1 a counted trigger fired or current data that fails
 validation (the JSON `status` tells them apart: "drift", "invalid-data"),
 2 bad input. In GitHub Actions the verdict is also a step output:
-`drifted` (true/false), `drift_share` and `status`.
+`drifted` (true/false), `drift_share`, `status`, `triggered` (the counted
+triggers that fired, comma-separated) and `data_drift`, `prediction_drift`,
+`performance_drift` (true/false/none).
 
 With `--open-issue` (the compiled workflow's `on_drift: issue`), drift opens the
 model's one drift issue on GitHub or updates the open one, and the command then
@@ -28,8 +36,11 @@ from . import Annotation, Context, Outcome
 
 if TYPE_CHECKING:
     from ..data.report import DataValidationReport
+    from ..drift.performance import PerformanceResult
     from ..drift.report import DriftReport
     from ..github.client import GitHubSettings
+    from ..registry import VersionRef
+    from ..spec.models import DatasetSpec, DriftSpec, ModelSpec
 
 TOP_PLOTS = 5
 
@@ -78,7 +89,7 @@ def run(
 ) -> Outcome:
     from ..drift.current import compare, onnx_scorer, reference_version
     from ..drift.profile import Profile
-    from ..spec.models import DriftSpec
+    from ..spec.models import DriftSpec as DriftDefaults
 
     github = None
     if open_issue:  # GitHub settings first, so a missing token fails before the data is read
@@ -111,7 +122,7 @@ def run(
         dataset,
         source,
         ctx.root,
-        model_spec.drift or DriftSpec(),
+        model_spec.drift or DriftDefaults(),
         scorer,
         prediction_note=scorer_note,
         batch_rows=batch_rows,
@@ -121,61 +132,139 @@ def run(
 
     report.model, report.version, report.source = model, ref.version, source
     report.notes = notes + report.notes
+    performance = _performance(ctx.root, registry, ref, dataset, model_spec, source)
     plots: list[Path] = []
     if plots_dir is not None:
         from ..drift.plots import plot_top
 
         out = plots_dir if plots_dir.is_absolute() else ctx.root / plots_dir
         plots = plot_top(report, profile, None, out, top=TOP_PLOTS)
-    outcome = _drift_outcome(ctx, report, plots)
+    outcome = _drift_outcome(ctx, report, plots, model_spec.drift or DriftDefaults(), performance)
     if github is not None:
         _open_issue(outcome, report, github)
     return outcome
 
 
+def _performance(
+    root: Path,
+    registry: Registry,
+    ref: VersionRef,
+    dataset: DatasetSpec,
+    model: ModelSpec,
+    source: str,
+) -> PerformanceResult | None:
+    """Production on the labelled current rows, when the model monitors performance."""
+    if model.drift is None or model.drift.performance is None:
+        return None
+    from ..drift.performance import measure_performance
+    from ..errors import MlgitopsError
+
+    try:
+        evidence = registry.evidence(ref)
+    except (MlgitopsError, FileNotFoundError, ValueError):
+        evidence = None
+    try:
+        onnx = registry.read_artifact(ref, "model.onnx")
+    except (MlgitopsError, FileNotFoundError):
+        onnx = None
+    return measure_performance(root, dataset, model, source, onnx, evidence)
+
+
 # --- outcomes ---------------------------------------------------------------------------
 
 
-def _drift_outcome(ctx: Context, report: DriftReport, plots: list[Path]) -> Outcome:
+def _drift_outcome(
+    ctx: Context,
+    report: DriftReport,
+    plots: list[Path],
+    drift: DriftSpec,
+    performance: PerformanceResult | None,
+) -> Outcome:
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..drift.performance import fired, trigger_verdicts, triggers_markdown
     from ..workspace import drift_record_of, write_drift_record
 
+    verdicts = trigger_verdicts(report, performance, drift)
+    triggered = fired(verdicts)
+    drifted = bool(triggered)
     data = report.to_dict()
+    data["status"] = "drift" if drifted else "no-drift"
+    data["drifted"] = drifted
+    data["triggered"] = triggered
+    data["triggers"] = {v.name: v.to_dict() for v in verdicts}
+    data["performance"] = performance.to_dict() if performance is not None else None
     data["plots"] = [_show(p, ctx.root) for p in plots]
-    write_drift_record(ctx.root, drift_record_of(report))
-    drifted = report.dataset_drifted
+    # the retrain job reads this record: it says why (every trigger)
+    record = drift_record_of(report).model_copy(
+        update={
+            "status": data["status"],
+            "triggered": triggered,
+            "triggers": data["triggers"],
+            "performance": data["performance"],
+        }
+    )
+    write_drift_record(ctx.root, record)
     annotations = []
     if drifted:
         annotations.append(
             Annotation(
                 "warning",
-                f"{report.model}: {report.headline()}: {', '.join(report.drifted_features)}",
+                f"{report.model}: drift ({', '.join(triggered)}): {report.headline()}"
+                + (
+                    f"; {performance.line()}"
+                    if performance is not None and "performance" in triggered
+                    else ""
+                ),
             )
         )
+    table = Table(title="Drift triggers")
+    for column in ("trigger", "counts", "verdict", "detail"):
+        table.add_column(column)
+    for v in verdicts:
+        verdict = "not computed" if v.fired is None else ("DRIFT" if v.fired else "ok")
+        style = "bold red" if v.fired and v.counted else ("green" if v.fired is False else "yellow")
+        table.add_row(
+            v.name, "yes" if v.counted else "no", Text(verdict, style=style), Text(v.detail)
+        )
+    markdown = report.to_markdown()
+    heading, _, rest = markdown.partition("\n")
+    markdown = f"{heading}\n\n{triggers_markdown(verdicts)}{rest}"
     return Outcome(
         exit_code=EXIT_CHECK_FAILED if drifted else EXIT_OK,
         data=data,
-        renderables=[report.to_table()],
-        summary_markdown=report.to_markdown(),
+        renderables=[table, report.to_table()],
+        summary_markdown=markdown,
         annotations=annotations,
         outputs={
             "drifted": "true" if drifted else "false",
             "drift_share": f"{report.drift_share:.4f}",
             "status": data["status"],
+            "triggered": ",".join(triggered),
+            **{
+                f"{v.name}_drift": "none" if v.fired is None else ("true" if v.fired else "false")
+                for v in verdicts
+            },
         },
     )
 
 
 def _open_issue(outcome: Outcome, report: DriftReport, settings: GitHubSettings) -> None:
     """On drift, hand the report to the model's drift issue; the drift is then reported, so exit 0."""
-    if not report.dataset_drifted:
+    if not outcome.data.get("drifted"):
         outcome.data["issue"] = None
         return
     from ..github import GitHubClient
     from ..github.drift_issue import open_drift_issue
 
     assert report.model is not None
+    triggered = ", ".join(outcome.data.get("triggered") or [])
     issue = open_drift_issue(
-        GitHubClient(settings), report.model, report.headline(), report.to_markdown()
+        GitHubClient(settings),
+        report.model,
+        f"{report.headline()} (drift: {triggered})",
+        outcome.summary_markdown or report.to_markdown(),
     )
     outcome.data["issue"] = {"action": issue.action, "number": issue.number, "url": issue.url}
     outcome.renderables.append(f"{issue.action} drift issue #{issue.number}: {issue.url}")

@@ -198,6 +198,8 @@ def summary_markdown(runs: list[ModelRun]) -> str:
             "|---|---|---:|---|",
         ]
         lines += [f"| {s.name} | {s.status} | {s.seconds:.2f}s | {s.detail} |" for s in r.stages]
+        if run.evaluation_markdown:
+            lines += ["", run.evaluation_markdown]
         if run.markdown:
             lines += ["", run.markdown.rstrip()]
     return "\n".join(lines) + "\n"

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
+from ..evaluate.record import metrics_file
 from ..evidence import CandidateEvidence, DriftEvidence, LineageEvidence
 from ..plan import library_versions
 from ..workspace import policy_bytes, read_drift_record
 from .card import render_card
-from .results import ConvertResult, DataResult, GatesResult, PolicyResult, TrainingResult
+from .results import (
+    ConvertResult,
+    DataResult,
+    EvaluateResult,
+    GatesResult,
+    PolicyResult,
+    TrainingResult,
+)
 
 if TYPE_CHECKING:
     from .stages import StageContext
@@ -37,6 +44,8 @@ def candidate_evidence(ctx: StageContext) -> CandidateEvidence:
         training=training.training,
         onnx=ctx.get(ConvertResult).onnx,
         lineage=lineage,
+        positive_class=training.positive_class,
+        **ctx.get(EvaluateResult).record.evidence_fields(),
     )
 
 
@@ -61,18 +70,22 @@ def candidate_files(ctx: StageContext) -> dict[str, bytes]:
     policy = ctx.find(PolicyResult)
     files = {
         "evidence.json": evidence.model_dump_json(indent=2).encode() + b"\n",
-        "metrics.json": (json.dumps(evidence.metrics, indent=2) + "\n").encode(),
+        "metrics.json": metrics_file(evidence),
         "lineage.json": evidence.lineage.model_dump_json(indent=2).encode() + b"\n",
         "model.onnx": ctx.get(ConvertResult).model_onnx,
         "profile.json": ctx.get(TrainingResult).profile,
+        "replay.json": ctx.get(ConvertResult).replay,
     }
     if policy is not None:
         files["policy.json"] = policy_bytes(policy.report)
+    plots = ctx.get(EvaluateResult).plots
+    files.update(plots)
     card = render_card(
         ctx.project,
         evidence,
         None if policy is None else policy.report.model_dump(mode="json"),
         ctx.production,
+        sorted(plots),
     )
     files["card.md"] = card.encode()
     return files

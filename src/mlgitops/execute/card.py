@@ -14,7 +14,11 @@ def render_card(
     evidence: CandidateEvidence,
     policy: dict[str, Any] | None,
     production: CandidateEvidence | None,
+    plots: list[str] | None = None,
 ) -> str:
+    """The card; `plots` names the diagnostics PNGs stored beside it."""
+    from ..evaluate.markdown import evaluation_context
+
     model = project.spec.models[evidence.model]
     dataset = project.spec.datasets[model.dataset]
     template = environment().get_template("card.md.j2")
@@ -28,6 +32,8 @@ def render_card(
             policy=policy,
             production=production,
             project=project.spec.project,
+            plots=plots or [],
+            **evaluation_context(evidence),
         ).rstrip()
         + "\n"
     )

@@ -42,10 +42,26 @@ class ModelRun:
     record: RunRecord
     markdown: str = ""  # reports of failed checks, for the step summary
     annotations: list[Annotation] = field(default_factory=list)
+    evaluation_markdown: str = ""  # comparison, intervals, slices, diagnostics (step summary)
 
     @property
     def passed(self) -> bool:
         return self.record.passed
+
+
+def current_digest(project: Project, current: str | None) -> str | None:
+    """One digest over the current data files (their labelled rows feed the evaluate stage)."""
+    if current is None:
+        return None
+    from ..data.stream import resolve_files
+    from ..errors import MlgitopsError
+    from ..plan import digest
+
+    try:
+        files = resolve_files(current, project.root)
+    except MlgitopsError:
+        return None
+    return digest([(display, atomic.sha256_file(path)) for path, display in files])
 
 
 def plan_models(
@@ -69,6 +85,7 @@ def plan_models(
             drift_sha256=atomic.sha256_file(drift_report) if drift_report.is_file() else None,
             today=today,
             versions=versions,
+            current_sha256=current_digest(project, dataset.current),
         )
         plans.append(plan_model(project, name, inputs))
     return plans
@@ -229,7 +246,13 @@ def _run_stage(
 
 
 # stages a candidate must pass before it has artifacts worth keeping in the workspace
-_ARTIFACTS_AFTER: tuple[StageName, ...] = ("validate-data", "train", "test", "convert")
+_ARTIFACTS_AFTER: tuple[StageName, ...] = (
+    "validate-data",
+    "train",
+    "convert",
+    "evaluate",
+    "test",
+)
 
 
 def _finish(
@@ -242,6 +265,7 @@ def _finish(
     from .results import (
         ConvertResult,
         DataResult,
+        EvaluateResult,
         GatesResult,
         PolicyResult,
         RegisterResult,
@@ -273,6 +297,14 @@ def _finish(
     )
     keep = failed_stage is None or failed_stage not in _ARTIFACTS_AFTER
     write_candidate(ctx.project.root, record, candidate_files(ctx) if keep else {})
+    evaluation = ""
+    evaluated = ctx.find(EvaluateResult)
+    if evaluated is not None and training is not None:
+        from ..evaluate.markdown import RunEvaluation, step_summary
+
+        evaluation = step_summary(
+            RunEvaluation(evaluated.record, training.metrics, training.positive_class)
+        )
     if failure is None:
-        return ModelRun(record)
-    return ModelRun(record, failure[1].markdown, failure[1].annotations)
+        return ModelRun(record, evaluation_markdown=evaluation)
+    return ModelRun(record, failure[1].markdown, failure[1].annotations, evaluation)

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..evaluate.record import EvaluationRecord
 from ..evidence import DataEvidence, GateResult, OnnxEvidence, TrainingEvidence
 from ..plan import StageName
 from ..policy.report import PolicyRecord
@@ -44,9 +45,26 @@ class TrainingResult(StageResult):
     training: TrainingEvidence
     features: list[str]
     profile: bytes  # profile.json: the reference drift profile
+    holdout: bytes  # Parquet: the holdout rows, every dataset column (what evaluate scores)
+    predictions: bytes  # Parquet: the candidate's predictions on them
+    positive_class: str | None  # binary: the class the metrics are about
 
     def summary(self) -> str:
         return f"{self.training.rows_train} train / {self.training.rows_test} holdout rows"
+
+
+class EvaluateResult(StageResult):
+    record: EvaluationRecord
+    plots: dict[str, bytes]  # diagnostics-*.png
+
+    def summary(self) -> str:
+        record = self.record
+        paired = (
+            f"paired with v{record.comparison_production_version} on {record.evaluation.rows} rows"
+            if record.comparison is not None
+            else "no production to pair with"
+        )
+        return f"{record.evaluation.resamples} resamples, {paired}"
 
 
 class GatesResult(StageResult):
@@ -62,6 +80,7 @@ class GatesResult(StageResult):
 class ConvertResult(StageResult):
     model_onnx: bytes
     onnx: OnnxEvidence
+    replay: bytes  # replay.json: holdout rows and scikit-learn's outputs (serve/replay.py)
 
     def summary(self) -> str:
         return f"parity max |diff| {self.onnx.max_abs_diff:.2e} on {self.onnx.rows_checked} rows"

@@ -1,6 +1,6 @@
 """The stages of a model's run, each a function from typed inputs to a typed result.
 
-validate-data → train → test → convert → policy → register; `STAGES` is the
+validate-data → train → convert → evaluate → test → policy → register; `STAGES` is the
 table the driver (`driver.py`) walks, in the plan's order. Each function
 takes what it reads as arguments and returns its result (`results.py`), or
 raises `StageFailedError` with the problems and, for reports, what it found.
@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..evidence import CandidateEvidence
+from ..evidence import CandidateEvidence, MetricComparison
 from ..plan import ModelPlan, StageName
 from ..registry import Registry, VersionRef
 from ..spec import Project
@@ -31,6 +31,7 @@ from ..spec.models import DatasetSpec, GateSpec, ModelSpec, OnnxSpec
 from .results import (
     ConvertResult,
     DataResult,
+    EvaluateResult,
     GatesResult,
     PolicyResult,
     RegisterResult,
@@ -125,23 +126,68 @@ def train(
         prediction_scores(trained.y_pred, trained.proba, model.task),
         model.task,
     )
+    from ..evaluate.record import holdout_bytes, predictions_bytes
+
     result = TrainingResult(
         metrics={k: float(v) for k, v in trained.metrics.items()},
         training=training_evidence(trained),
         features=list(trained.features),
         profile=profile.to_json_bytes(),
+        holdout=holdout_bytes(frame.loc[trained.X_test.index]),
+        predictions=predictions_bytes(trained.y_pred, trained.proba, trained.classes),
+        positive_class=trained.positive,
     )
     return result, trained
+
+
+def evaluate(
+    project: Project,
+    name: str,
+    training: TrainingResult,
+    candidate_onnx: bytes,
+    production_ref: VersionRef | None,
+    registry: Registry,
+) -> EvaluateResult:
+    """Intervals, production re-scored on the same rows, slices and diagnostics."""
+    from ..errors import MlgitopsError
+    from ..evaluate.record import evaluate_candidate
+
+    production_onnx = None
+    if production_ref is not None:
+        try:
+            production_onnx = registry.read_artifact(production_ref, "model.onnx")
+        except (FileNotFoundError, MlgitopsError):
+            production_onnx = None  # the evaluation notes that production was not compared
+    model = project.spec.models[name]
+    record, plots = evaluate_candidate(
+        project.root,
+        project.spec.datasets[model.dataset],
+        model,
+        training.training,
+        list(training.features),
+        list(training.metrics),
+        training.positive_class,
+        training.holdout,
+        training.predictions,
+        candidate_onnx,
+        production_onnx,
+        production_ref.version if production_ref is not None else None,
+    )
+    return EvaluateResult(record=record, plots=plots)
 
 
 def test_gates(
     gates: Mapping[str, GateSpec],
     metrics: Mapping[str, float],
     production: CandidateEvidence | None,
+    comparison: Mapping[str, MetricComparison] | None = None,
 ) -> GatesResult:
+    """Bounds on the holdout metrics; max_drop on the paired comparison with production."""
     from ..train.gates import evaluate_gates
 
-    report = evaluate_gates(dict(gates), dict(metrics), production.metrics if production else None)
+    report = evaluate_gates(
+        dict(gates), dict(metrics), production.metrics if production else None, comparison
+    )
     result = GatesResult(gates=list(report.results))
     failed = [g for g in report.results if g.status == "failed"]
     if failed:
@@ -157,13 +203,16 @@ def test_gates(
 test_gates.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
-def convert(fitted: TrainResult, onnx: OnnxSpec) -> ConvertResult:
+def convert(fitted: TrainResult, onnx: OnnxSpec, dataset: DatasetSpec) -> ConvertResult:
     from ..onnx.convert import convert as to_onnx
     from ..onnx.evidence import onnx_evidence
+    from ..serve.replay import record_replay
 
     model_onnx = to_onnx(fitted, onnx.opset)
     evidence, parity = onnx_evidence(model_onnx, fitted, opset=onnx.opset, tolerance=onnx.tolerance)
-    result = ConvertResult(model_onnx=model_onnx, onnx=evidence)
+    # rows the release replays through the server; recorded here, where the fitted pipeline is
+    replay = record_replay(fitted, dataset, onnx.tolerance).to_json_bytes()
+    result = ConvertResult(model_onnx=model_onnx, onnx=evidence, replay=replay)
     if not evidence.passed:
         raise StageFailedError(
             [parity.message], "ONNX parity failed", found=result, markdown=parity.to_markdown()
@@ -272,13 +321,29 @@ def _run_train(ctx: StageContext) -> TrainingResult:
     return result
 
 
+def _run_evaluate(ctx: StageContext) -> EvaluateResult:
+    return evaluate(
+        ctx.project,
+        ctx.plan.model,
+        ctx.get(TrainingResult),
+        ctx.get(ConvertResult).model_onnx,
+        ctx.production_ref,
+        ctx.registry,
+    )
+
+
 def _run_test(ctx: StageContext) -> GatesResult:
-    return test_gates(ctx.model.gates, ctx.get(TrainingResult).metrics, ctx.production)
+    return test_gates(
+        ctx.model.gates,
+        ctx.get(TrainingResult).metrics,
+        ctx.production,
+        ctx.get(EvaluateResult).record.comparison,
+    )
 
 
 def _run_convert(ctx: StageContext) -> ConvertResult:
     assert ctx.fitted is not None  # the driver runs train first (Stage.needs_fitted)
-    return convert(ctx.fitted, ctx.model.onnx)
+    return convert(ctx.fitted, ctx.model.onnx, ctx.dataset)
 
 
 def _run_policy(ctx: StageContext) -> PolicyResult:
@@ -317,8 +382,9 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage("validate-data", DataResult, _run_validate),
     Stage("train", TrainingResult, _run_train),
-    Stage("test", GatesResult, _run_test),
     Stage("convert", ConvertResult, _run_convert, needs_fitted=True),
+    Stage("evaluate", EvaluateResult, _run_evaluate),
+    Stage("test", GatesResult, _run_test),
     Stage("policy", PolicyResult, _run_policy, skip=_skip_policy),
     Stage(
         "register", RegisterResult, _run_register, skip=_skip_register, cached_in_stage_cache=False

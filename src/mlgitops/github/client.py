@@ -228,6 +228,8 @@ class GitHubClient:
         *,
         params: Mapping[str, str] | None = None,
         json_body: Any = None,
+        data: bytes | None = None,
+        content_type: str | None = None,
     ) -> requests.Response:
         headers = {
             "Accept": "application/vnd.github+json",
@@ -235,6 +237,8 @@ class GitHubClient:
             "User-Agent": f"mlgitops/{__version__}",
             "X-GitHub-Api-Version": API_VERSION,
         }
+        if content_type is not None:  # raw uploads (release assets)
+            headers["Content-Type"] = content_type
         for attempt in range(1, self._max_attempts + 1):
             last = attempt == self._max_attempts
             try:
@@ -243,6 +247,7 @@ class GitHubClient:
                     url,
                     params=params,
                     json=json_body,
+                    data=data,
                     headers=headers,
                     timeout=TIMEOUT_SECONDS,
                 )

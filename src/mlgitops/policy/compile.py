@@ -32,7 +32,7 @@ def policy_check(project: Project) -> list[Diagnostic]:
         text = project.path(path).read_text(encoding="utf-8")
         for index, rule in enumerate(policy.rules):
             loc: yamlio.Loc = ("rules", index, "rule")
-            problems = check_rule(rule.rule, rule_roots()).problems
+            problems = check_rule(rule.rule, rule_roots(slice_columns(project, path))).problems
             if not problems:  # the evaluator has the last word on syntax
                 problems = _evaluator_problems(cel, rule.rule)
             mark = doc.mark(loc)
@@ -40,6 +40,15 @@ def policy_check(project: Project) -> list[Diagnostic]:
                 line, col = locate(text, mark.line, mark.col, rule.rule, problem.offset)
                 out.append(Diagnostic(path, line, col, yamlio.format_loc(loc), problem.message))
     return out
+
+
+def slice_columns(project: Project, policy_path: str) -> tuple[str, ...]:
+    """Every slice column of the models that list the policy file."""
+    columns: list[str] = []
+    for model in project.spec.models.values():
+        if policy_path in model.policies:
+            columns += [c for c in model.evaluation.slices if c not in columns]
+    return tuple(columns)
 
 
 def _evaluator_problems(cel: object, rule: str) -> list[Problem]:

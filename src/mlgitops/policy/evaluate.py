@@ -28,6 +28,7 @@ from ..evidence import CandidateEvidence
 from ..spec.load import Project
 from ..spec.models import PolicyFileSpec, WaiverSpec
 from .checker import CheckedRule, check_rule
+from .compile import slice_columns
 from .report import PolicyReport, RuleResult, Status, WaiverNote
 from .sandbox import RULE_TIMEOUT_SECONDS, Evaluation, evaluate_rules
 from .shapes import rule_roots
@@ -49,7 +50,8 @@ def evaluate_policies(
     for path in project.model(model_name).policies:
         policy = project.policy_files[path]
         for index, rule in enumerate(policy.rules):
-            entries.append((path, policy, index, check_rule(rule.rule, rule_roots())))
+            roots = rule_roots(slice_columns(project, path))
+            entries.append((path, policy, index, check_rule(rule.rule, roots)))
     runnable = [checked.source for *_, checked in entries if not checked.problems]
     evaluations = iter(evaluate_rules(variables, runnable, timeout=timeout))
     results = []

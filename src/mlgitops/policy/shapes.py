@@ -105,15 +105,50 @@ def with_field(shape: Shape, name: str, value: Shape) -> Shape:
     return dataclasses.replace(shape, fields={**shape.fields, name: value})
 
 
+def with_keys_at(shape: Shape, path: tuple[str, ...], keys: tuple[str, ...], label: str) -> Shape:
+    """Like `with_keys`, where "*" in `path` steps into a map's values or a list's items."""
+    if not path:
+        return dataclasses.replace(shape, keys=keys, keys_label=label)
+    head, rest = path[0], path[1:]
+    if head == "*":
+        assert shape.item is not None
+        return dataclasses.replace(shape, item=with_keys_at(shape.item, rest, keys, label))
+    fields = dict(shape.fields)
+    fields[head] = with_keys_at(fields[head], rest, keys, label)
+    return dataclasses.replace(shape, fields=fields)
+
+
+# Maps in the evidence keyed by metric name, and by slice column.
+_METRIC_MAPS = (
+    ("metrics",),
+    ("metric_intervals",),
+    ("comparison",),
+    ("comparison_current",),
+    ("slices", "*", "*", "metrics"),
+    ("slices", "*", "*", "intervals"),
+    ("slices", "*", "*", "gap_to_overall"),
+    ("slices", "*", "*", "gap_to_production"),
+    ("slice_gaps", "*"),
+)
+_COLUMN_MAPS = (("slices",), ("slice_gaps",))
+
+
 @functools.cache
-def rule_roots() -> Mapping[str, Shape]:
-    """The three names every rule can read, with their shapes."""
+def rule_roots(slice_columns: tuple[str, ...] = ()) -> Mapping[str, Shape]:
+    """The three names every rule can read, with their shapes.
+
+    `slice_columns` are the columns the models reading the rule slice by
+    (`evaluation.slices`): `candidate.slices.<column>` may name only those.
+    """
     from ..evidence import evidence_json_schema
     from ..spec.models import ModelSpec
 
     evidence = evidence_json_schema()
     candidate = from_json_schema(evidence, evidence.get("$defs", {}))
-    candidate = with_keys(candidate, ("metrics",), METRIC_NAMES, "metric")
+    for path in _METRIC_MAPS:
+        candidate = with_keys_at(candidate, path, METRIC_NAMES, "metric")
+    for path in _COLUMN_MAPS:
+        candidate = with_keys_at(candidate, path, slice_columns, "slice column")
     model = ModelSpec.model_json_schema(by_alias=True)
     spec = from_json_schema(model, model.get("$defs", {}))
     spec = with_keys(with_field(spec, "name", STRING), ("gates",), METRIC_NAMES, "metric")

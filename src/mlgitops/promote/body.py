@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -61,16 +62,27 @@ def render_body(inputs: BodyInputs, *, limit: int = MAX_BODY_CHARS) -> str:
     template = environment().get_template("pr_body.md.j2")
     without_card = template.render(**context, card="")
     budget = limit - len(without_card) - _MARGIN
-    card = inputs.card.strip()
+    card = without_images(inputs.card).strip()
     if len(card) > budget:
         card = _truncate(card, max(budget, 0), inputs)
     body = template.render(**context, card=card).rstrip() + "\n"
     return body if len(body) <= limit else body[: limit - 1] + "\n"
 
 
+def without_images(card: str) -> str:
+    """The card without its PNG links: they resolve beside card.md, not in a pull request,
+    whose body draws the same charts in Mermaid."""
+    return re.sub(
+        r"<!-- mlgitops:images -->.*?<!-- /mlgitops:images -->\n*", "", card, flags=re.DOTALL
+    )
+
+
 def _context(inputs: BodyInputs) -> dict[str, Any]:
+    from ..evaluate.markdown import evaluation_context
+
     evidence = inputs.evidence
     return {
+        **evaluation_context(evidence),
         "marker": marker(inputs.model),
         "model": inputs.model,
         "version": inputs.version,
@@ -103,8 +115,21 @@ class MetricRow:
 def metric_rows(
     candidate: CandidateEvidence, production: CandidateEvidence | None
 ) -> list[MetricRow]:
+    """Candidate against production on the same rows when the evaluate stage paired them;
+    otherwise against production's own holdout metric (the template says which)."""
     rows = []
+    paired = candidate.comparison or {}
     for name, value in candidate.metrics.items():
+        if name in paired:
+            rows.append(
+                MetricRow(
+                    name,
+                    value,
+                    paired[name].production,
+                    _change(name, value, paired[name].production),
+                )
+            )
+            continue
         before = production.metrics.get(name) if production is not None else None
         change = "–" if production is None else _change(name, value, before)
         rows.append(MetricRow(name, value, before, change))

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from ..errors import BadInputError, CheckFailedError
 from ..evidence import CandidateEvidence
 from ..policy.report import POLICY_FILE, PolicyReport
-from ..registry import ARTIFACTS
+from ..registry import is_artifact
 from ..spec.models import ModelSpec
 from ..workspace import RESULT_FILE, candidate_dir, read_candidate_policy, read_run_record
 
@@ -53,7 +53,9 @@ def load_candidate(root: Path, model: str, spec: ModelSpec) -> Candidate:
             hint=f"fix the failure and run `mlgitops run {model}` again",
         )
     artifacts = {
-        name: (directory / name).read_bytes() for name in ARTIFACTS if (directory / name).is_file()
+        path.name: path.read_bytes()
+        for path in sorted(directory.iterdir())
+        if is_artifact(path.name) and path.is_file()
     }
     for required in ("model.onnx", "evidence.json", "lineage.json"):
         if required not in artifacts:

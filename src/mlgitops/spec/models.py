@@ -167,6 +167,8 @@ class DatasetSpec(StrictModel):
     """Dataset-level checks (row count, missing values, uniqueness)."""
     current: str | None = None
     """Where fresh production data lands (a path or a glob), compared for drift."""
+    timestamp: str | None = Field(default=None, min_length=1)
+    """The column that orders rows in time (declared `type: datetime`; never a feature)."""
 
     @field_validator("path")
     @classmethod
@@ -185,15 +187,59 @@ class FeaturesSpec(StrictModel):
     """Leave these columns out (identifiers, leaks)."""
 
 
+class SplitTestSpec(StrictModel):
+    """The newest stretch of time held out (split.by: time)."""
+
+    days: int = Field(ge=1)
+    """Rows newer than (newest timestamp - days) are the holdout."""
+
+
 class SplitSpec(StrictModel):
     """The train/test split."""
 
+    by: Literal["random", "time"] = "random"
+    """random (seeded, optionally stratified) or time (the newest rows are the holdout; needs the
+    dataset's timestamp)."""
     test_size: float = Field(default=0.2, gt=0.0, lt=1.0)
-    """Share of rows held out for testing."""
+    """Share of rows held out for testing (split.by: random)."""
+    test: SplitTestSpec | None = None
+    """The holdout of a time split: {days: N}."""
     seed: int = Field(default=42, ge=0, le=2**32 - 1)
-    """Random seed of the split."""
+    """Random seed of the split (and of the bootstrap and permutation importance)."""
     stratify: bool = True
-    """Keep class proportions in both parts (classification)."""
+    """Keep class proportions in both parts (classification, split.by: random)."""
+
+    @model_validator(mode="after")
+    def _time_needs_test(self) -> SplitSpec:
+        if self.by == "time" and self.test is None:
+            raise ValueError("split.by: time needs test: {days: N}, the newest days held out")
+        if self.by == "random" and self.test is not None:
+            raise ValueError(
+                "split.test applies to split.by: time; use test_size for a random split"
+            )
+        return self
+
+
+class EvaluationSpec(StrictModel):
+    """How the holdout is evaluated beyond the point metrics."""
+
+    slices: list[str] = Field(default_factory=list)
+    """Columns whose values each get their own metrics (with row counts and intervals)."""
+    min_slice_rows: int = Field(default=30, ge=1)
+    """Smaller slices are reported as too small, never gated."""
+    bootstrap: int = Field(default=1000, ge=0, le=100_000)
+    """Seeded bootstrap resamples for confidence intervals (0: no intervals)."""
+    confidence: float = Field(default=0.95, gt=0.0, lt=1.0)
+    """Coverage of the intervals."""
+    importance: bool = True
+    """Permutation feature importance on the holdout (scored with onnxruntime)."""
+
+    @field_validator("slices")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("slice columns are listed more than once")
+        return value
 
 
 class GateSpec(StrictModel):
@@ -224,6 +270,18 @@ class OnnxSpec(StrictModel):
     """Largest allowed difference between ONNX and scikit-learn outputs."""
 
 
+DriftTrigger = Literal["data", "prediction", "performance"]
+
+
+class PerformanceSpec(StrictModel):
+    """Production's quality on the labelled current rows against its own holdout metric."""
+
+    metric: MetricName
+    """The metric compared (one of the model's metrics)."""
+    max_drop: float = Field(ge=0.0)
+    """Performance drift when the metric is worse than production's holdout value by more."""
+
+
 class DriftSpec(StrictModel):
     """Drift detection on the dataset's current data."""
 
@@ -239,6 +297,21 @@ class DriftSpec(StrictModel):
     """The dataset drifts when this share of features drift."""
     on_drift: OnDrift = "promote"
     """promote (retrain and open a pull request), issue, or fail."""
+    triggers: list[DriftTrigger] = Field(default_factory=lambda: ["data"], min_length=1)  # type: ignore[arg-type]
+    """What counts as drift: data (features), prediction (the model's scores), performance
+    (quality on labelled current rows; needs `performance`)."""
+    performance: PerformanceSpec | None = None
+    """Performance monitoring: {metric, max_drop}."""
+
+    @model_validator(mode="after")
+    def _performance_declared(self) -> DriftSpec:
+        if len(set(self.triggers)) != len(self.triggers):
+            raise ValueError("drift triggers are listed more than once")
+        if "performance" in self.triggers and self.performance is None:
+            raise ValueError(
+                "the performance trigger needs performance: {metric: ..., max_drop: ...}"
+            )
+        return self
 
     @field_validator("method")
     @classmethod
@@ -317,6 +390,9 @@ class ModelSpec(StrictModel):
     """Name of the dataset it trains on."""
     task: Task
     """classification or regression."""
+    positive_class: str | int | bool | None = None
+    """Binary classification: the class recall, precision, f1 and roc_auc are about (required
+    unless the target is boolean or holds 0/1)."""
     features: FeaturesSpec = FeaturesSpec()
     """Which columns are features."""
     pipeline: str | None = None
@@ -334,6 +410,8 @@ class ModelSpec(StrictModel):
         json_schema_extra={"propertyNames": {"enum": list(METRIC_NAMES)}},
     )
     """Bounds per metric (the metric must be listed in metrics)."""
+    evaluation: EvaluationSpec = EvaluationSpec()
+    """Intervals, slices, diagnostics and the comparison with production."""
     onnx: OnnxSpec = OnnxSpec()
     """ONNX conversion and parity check."""
     policies: list[str] = Field(default_factory=list)

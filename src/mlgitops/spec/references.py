@@ -109,6 +109,7 @@ def check_model(
         )
     else:
         out += _check_features(loc, model, sections, doc)
+        out += _check_evaluation(loc, model, sections, doc)
     allowed = CLASSIFICATION_METRICS if model.task == "classification" else REGRESSION_METRICS
     for index, metric in enumerate(model.metrics):
         if metric not in allowed:
@@ -135,7 +136,97 @@ def check_model(
         problem = check_cron(model.drift.schedule)
         if problem:
             out.append(doc.diagnostic((*loc, "drift", "schedule"), problem))
+    performance = model.drift.performance if model.drift is not None else None
+    listed = sections.metric_names.get(name) is not None
+    # without a metrics list every metric of the task is computed
+    known = metrics or list(allowed)
+    if performance is not None and listed and performance.metric not in known:
+        out.append(
+            doc.diagnostic(
+                (*loc, "drift", "performance", "metric"),
+                f"'{performance.metric}' is not in metrics"
+                + suggest(performance.metric, known)
+                + f"; add '{performance.metric}' to metrics",
+            )
+        )
     return out
+
+
+def _check_evaluation(
+    loc: yamlio.Loc, model: ModelSpec, sections: Sections, doc: yamlio.LocatedDocument
+) -> list[Diagnostic]:
+    """Slice columns, the time split's timestamp and the positive class, against the dataset."""
+    out: list[Diagnostic] = []
+    dataset: DatasetSpec | None = sections.datasets.get(model.dataset)
+    if dataset is None or sections.column_names.get(model.dataset) is None:
+        return out  # malformed dataset: reported already
+    columns = list(dataset.columns)
+    for index, column in enumerate(model.evaluation.slices):
+        if column not in columns:
+            out.append(
+                doc.diagnostic(
+                    (*loc, "evaluation", "slices", index),
+                    f"unknown column '{column}'" + suggest(column, columns),
+                )
+            )
+    if model.split.by == "time" and dataset.timestamp is None:
+        out.append(
+            doc.diagnostic(
+                (*loc, "split", "by"),
+                f"split.by: time needs a timestamp; dataset '{model.dataset}' declares none "
+                "(set its `timestamp` to the column that orders rows in time)",
+            )
+        )
+    if dataset.timestamp is not None and dataset.timestamp not in columns:
+        out.append(
+            doc.diagnostic(
+                ("datasets", model.dataset, "timestamp"),
+                f"timestamp '{dataset.timestamp}' is not one of the columns"
+                + suggest(dataset.timestamp, columns),
+            )
+        )
+    problem = positive_class_problem(model, dataset)
+    if problem:
+        where = (*loc, "positive_class") if model.positive_class is not None else (*loc, "task")
+        out.append(doc.diagnostic(where, problem))
+    return out
+
+
+def positive_class_problem(model: ModelSpec, dataset: DatasetSpec) -> str | None:
+    """Why the model's positive_class is wrong or missing, as far as the declared columns tell."""
+    from ..evaluate.positive import declared_labels, label_text
+
+    given = model.positive_class
+    if model.task == "regression":
+        return None if given is None else "positive_class applies to classification only"
+    column = dataset.columns.get(dataset.target)
+    if column is None:
+        return None
+    labels = declared_labels(column)
+    if labels is None:  # string or integer target without declared values: checked when training
+        return None
+    if len(labels) != 2:
+        if given is None:
+            return None
+        return (
+            f"positive_class applies to binary classification; target '{dataset.target}' "
+            f"declares {len(labels)} classes"
+        )
+    if given is None:
+        if set(labels) in ({"False", "True"}, {"0", "1"}):
+            return None
+        return (
+            f"binary target '{dataset.target}' ({', '.join(labels)}): set positive_class to the "
+            "class recall, precision, f1 and roc_auc are about"
+        )
+    if column.type == "boolean" and not isinstance(given, bool):
+        return f"target '{dataset.target}' is boolean: positive_class must be true or false"
+    if label_text(given, column.type) not in labels:
+        return (
+            f"positive_class {given!r} is not one of the declared values of '{dataset.target}': "
+            + ", ".join(labels)
+        )
+    return None
 
 
 def _check_features(

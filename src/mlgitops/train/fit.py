@@ -45,6 +45,7 @@ class TrainResult:
     proba: np.ndarray | None  # on the holdout; None for regression or without predict_proba
     metrics: dict[str, float]
     seconds: float
+    positive: str | None = None  # binary: the class the metrics are about
     stratified: bool = False
     notes: list[str] = field(default_factory=list)  # split fallbacks, warnings raised while fitting
 
@@ -78,7 +79,10 @@ def train_model(
         update={"estimator": pipeline.estimator.model_copy(update={"params": params})}
     )
     fitted = build_pipeline(spec, numeric, categorical)
-    parts = split_rows(y, model.split, model.task)
+    times = None
+    if model.split.by == "time":
+        times = timestamps(frame, dataset)
+    parts = split_rows(y, model.split, model.task, times)
     x_all = frame[features]
     x_train, x_test = x_all.iloc[parts.train], x_all.iloc[parts.test]
     y_train, y_test = y[parts.train], y[parts.test]
@@ -103,8 +107,14 @@ def train_model(
     notes += _warning_notes(caught)
 
     classes = [str(c) for c in fitted.classes_] if model.task == "classification" else []
+    positive = None
+    if model.task == "classification":
+        from ..evaluate.positive import resolve_positive
+
+        kind = dataset.columns[dataset.target].type
+        positive = resolve_positive(model.positive_class, kind, classes, target=dataset.target)
     names = model.metrics or default_metric_names(model.task, proba is not None)
-    metrics = compute_metrics(model.task, names, y_test, y_pred, proba, classes)
+    metrics = compute_metrics(model.task, names, y_test, y_pred, proba, classes, positive)
     return TrainResult(
         task=model.task,
         estimator=pipeline.estimator.class_path,
@@ -121,6 +131,7 @@ def train_model(
         y_pred=y_pred,
         proba=proba,
         metrics=metrics,
+        positive=positive,
         seconds=time.perf_counter() - started,
         stratified=parts.stratified,
         notes=notes,
@@ -133,6 +144,8 @@ def select_features(dataset: DatasetSpec, model: ModelSpec) -> list[str]:
         features = [name for name in model.features.include if name != dataset.target]
     else:
         excluded = {dataset.target, *model.features.exclude}
+        if dataset.timestamp is not None:  # orders rows in time; never a feature
+            excluded.add(dataset.timestamp)
         features = [name for name in dataset.columns if name not in excluded]
     if not features:
         raise BadInputError(
@@ -160,6 +173,33 @@ def target_values(series: pd.Series, dataset: DatasetSpec, task: Task) -> np.nda
         return series.to_numpy(dtype=np.float64)
     kind = dataset.columns[dataset.target].type
     return np.array([_label(value, kind) for value in series.to_numpy()], dtype=object)
+
+
+def timestamps(frame: pd.DataFrame, dataset: DatasetSpec) -> np.ndarray:
+    """The dataset's timestamp column as datetime64 (UTC), for a time split."""
+    import pandas as pd
+
+    name = dataset.timestamp
+    if name is None or name not in frame.columns:
+        raise BadInputError(
+            f"{dataset.path}: split.by: time needs the timestamp column "
+            f"'{name or '(none declared)'}'",
+            hint="declare the dataset's timestamp and keep that column in the data",
+        )
+    try:
+        parsed = pd.to_datetime(frame[name], utc=True, format="mixed")
+    except (ValueError, TypeError) as exc:
+        raise BadInputError(
+            f"{dataset.path}: column {name}: not a timestamp ({exc})",
+            hint="write timestamps as ISO 8601 text, e.g. 2026-01-31T12:00:00Z",
+        ) from None
+    if parsed.isna().any():
+        row = int(np.flatnonzero(parsed.isna().to_numpy())[0])
+        raise BadInputError(
+            f"{dataset.path}: column {name}: row {frame.index[row]} has no timestamp",
+            hint="every row needs a timestamp for a time split",
+        )
+    return parsed.to_numpy(dtype="datetime64[ns]")
 
 
 def seeded_params(pipeline: PipelineSpec, seed: int) -> dict[str, Any]:

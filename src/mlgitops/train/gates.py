@@ -1,9 +1,11 @@
 """Quality gates: bounds on holdout metrics, and on the drop against production.
 
-A `max_drop` gate compares with the production model's metric; for a loss
+A `max_drop` gate compares with the production model scored on the same rows
+as the candidate (the paired `comparison` of the evaluate stage); for a loss
 (a metric not in `registries.HIGHER_IS_BETTER`) a drop in quality is a rise in
-value. Without a production value the gate reports "no baseline", which
-neither passes nor fails the run.
+value. Without a paired production value the gate reports "no baseline", which
+neither passes nor fails the run: production's own stored metric comes from a
+different holdout and is never compared.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ..registries import HIGHER_IS_BETTER
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from ..evidence import MetricComparison
     from ..spec.models import GateSpec
 
 Bound = Literal["min", "max", "max_drop"]
@@ -94,8 +97,13 @@ def evaluate_gates(
     gates: Mapping[str, GateSpec],
     metrics: Mapping[str, float],
     production_metrics: Mapping[str, float] | None,
+    comparison: Mapping[str, MetricComparison] | None = None,
 ) -> GateReport:
-    """One GateResult per declared bound, in the order the gates are declared."""
+    """One GateResult per declared bound, in the order the gates are declared.
+
+    `production_metrics` (production's own evidence) only says whether there is a
+    production version; max_drop reads `comparison`.
+    """
     results: list[GateResult] = []
     for metric, gate in gates.items():
         value = metrics.get(metric)
@@ -119,8 +127,8 @@ def evaluate_gates(
                     )
                 )
             elif bound == "max_drop":
-                baseline = (production_metrics or {}).get(metric)
-                results.append(_drop_gate(metric, limit, value, baseline))
+                paired = (comparison or {}).get(metric)
+                results.append(_drop_gate(metric, limit, value, paired, production_metrics))
             else:
                 results.append(_bound_gate(metric, bound, limit, value))
     return GateReport(results, dict(metrics))
@@ -158,8 +166,19 @@ def _bound_gate(metric: str, bound: Bound, limit: float, value: float) -> GateRe
     )
 
 
-def _drop_gate(metric: str, limit: float, value: float, baseline: float | None) -> GateResult:
-    if baseline is None or not math.isfinite(baseline):
+def _drop_gate(
+    metric: str,
+    limit: float,
+    value: float,
+    paired: MetricComparison | None,
+    production_metrics: Mapping[str, float] | None,
+) -> GateResult:
+    if paired is None:
+        why = (
+            "no production version"
+            if production_metrics is None
+            else f"production could not be scored on the candidate's holdout for {metric}"
+        )
         return GateResult(
             metric=metric,
             bound="max_drop",
@@ -167,18 +186,27 @@ def _drop_gate(metric: str, limit: float, value: float, baseline: float | None) 
             value=None,
             production=None,
             status="no baseline",
-            message=f"{metric} max_drop {_fmt(limit)}: no production {metric} to compare with",
+            message=f"{metric} max_drop {_fmt(limit)}: {why}",
         )
     higher_is_better = metric in HIGHER_IS_BETTER
-    drop = baseline - value if higher_is_better else value - baseline
+    baseline = paired.production
+    drop = -paired.delta if higher_is_better else paired.delta
+    # the interval of the drop, from the paired interval of candidate - production
+    low, high = (
+        (-paired.ci_high, -paired.ci_low) if higher_is_better else (paired.ci_low, paired.ci_high)
+    )
     ok = drop <= limit + _SLACK
     moved = "fell" if higher_is_better else "rose"
+    rows = f"on the same {paired.rows:,} holdout rows"
+    noise = f" (bootstrap interval of the drop: {_fmt(low)} to {_fmt(high)}" + (
+        ", within noise)" if paired.within_noise else ")"
+    )
     if drop <= 0:
-        message = f"{metric} {_fmt(value)} is no worse than production {_fmt(baseline)}"
+        message = f"{metric} {_fmt(value)} is no worse than production's {_fmt(baseline)} {rows}"
     else:
         message = (
-            f"{metric} {moved} by {_fmt(drop)} from production {_fmt(baseline)} to {_fmt(value)}; "
-            f"max_drop allows {_fmt(limit)}"
+            f"{metric} {moved} by {_fmt(drop)} from production's {_fmt(baseline)} to "
+            f"{_fmt(value)} {rows}{noise}; max_drop allows {_fmt(limit)}"
         )
     return GateResult(
         metric=metric,
@@ -188,6 +216,9 @@ def _drop_gate(metric: str, limit: float, value: float, baseline: float | None) 
         production=baseline,
         status="passed" if ok else "failed",
         message=message,
+        rows=paired.rows,
+        ci_low=low,
+        ci_high=high,
     )
 
 

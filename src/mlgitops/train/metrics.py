@@ -2,8 +2,9 @@
 
 Classification labels are strings; `classes` is their sorted order, which is
 also the order of the probability columns. For binary tasks the positive class
-is the last one (`True`, `yes`, `1`); multiclass precision, recall and f1 are
-macro averages and roc_auc is one-vs-rest.
+is the model's `positive_class` (see `evaluate/positive.py`), the last class
+when none is given; multiclass precision, recall and f1 are macro averages and
+roc_auc is one-vs-rest.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Metric(Protocol):
         y_pred: np.ndarray,
         proba: np.ndarray | None,
         classes: Sequence[str],
+        positive: str | None = None,
     ) -> float: ...
 
 
@@ -41,7 +43,7 @@ class Metric(Protocol):
 class _Metric:
     task: Task
     needs_proba: bool
-    compute: Callable[[np.ndarray, np.ndarray, np.ndarray | None, Sequence[str]], float]
+    compute: Callable[[np.ndarray, np.ndarray, np.ndarray | None, Sequence[str], str], float]
 
     def __call__(
         self,
@@ -49,12 +51,18 @@ class _Metric:
         y_pred: np.ndarray,
         proba: np.ndarray | None,
         classes: Sequence[str],
+        positive: str | None = None,
     ) -> float:
-        return self.compute(y_true, y_pred, proba, classes)
+        chosen = positive if positive is not None else (classes[-1] if classes else "")
+        return self.compute(y_true, y_pred, proba, classes, chosen)
 
 
 def _accuracy(
-    y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray | None, classes: Sequence[str]
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    proba: np.ndarray | None,
+    classes: Sequence[str],
+    positive: str,
 ) -> float:
     from sklearn.metrics import accuracy_score
 
@@ -62,7 +70,11 @@ def _accuracy(
 
 
 def _balanced_accuracy(
-    y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray | None, classes: Sequence[str]
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    proba: np.ndarray | None,
+    classes: Sequence[str],
+    positive: str,
 ) -> float:
     from sklearn.metrics import balanced_accuracy_score
 
@@ -71,16 +83,20 @@ def _balanced_accuracy(
 
 def _averaged(
     name: str,
-) -> Callable[[np.ndarray, np.ndarray, np.ndarray | None, Sequence[str]], float]:
+) -> Callable[[np.ndarray, np.ndarray, np.ndarray | None, Sequence[str], str], float]:
     def compute(
-        y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray | None, classes: Sequence[str]
+        y_true: np.ndarray,
+        y_pred: np.ndarray,
+        proba: np.ndarray | None,
+        classes: Sequence[str],
+        positive: str,
     ) -> float:
         from sklearn import metrics
 
         score = getattr(metrics, f"{name}_score")
         if len(classes) == 2:
             return float(
-                score(y_true, y_pred, average="binary", pos_label=classes[-1], zero_division=0)
+                score(y_true, y_pred, average="binary", pos_label=positive, zero_division=0)
             )
         return float(score(y_true, y_pred, average="macro", labels=list(classes), zero_division=0))
 
@@ -88,7 +104,11 @@ def _averaged(
 
 
 def _roc_auc(
-    y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray | None, classes: Sequence[str]
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    proba: np.ndarray | None,
+    classes: Sequence[str],
+    positive: str,
 ) -> float:
     from sklearn.metrics import roc_auc_score
 
@@ -100,7 +120,7 @@ def _roc_auc(
             hint="add rows, raise split.test_size or keep split.stratify on",
         )
     if len(classes) == 2:
-        return float(roc_auc_score(y_true == classes[-1], proba[:, -1]))
+        return float(roc_auc_score(y_true == positive, proba[:, list(classes).index(positive)]))
     if len(present) < len(classes):
         missing = sorted(set(classes) - present)
         raise BadInputError(
@@ -113,7 +133,11 @@ def _roc_auc(
 
 
 def _log_loss(
-    y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray | None, classes: Sequence[str]
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    proba: np.ndarray | None,
+    classes: Sequence[str],
+    positive: str,
 ) -> float:
     from sklearn.metrics import log_loss
 
@@ -123,9 +147,13 @@ def _log_loss(
 
 def _regression(
     name: str,
-) -> Callable[[np.ndarray, np.ndarray, np.ndarray | None, Sequence[str]], float]:
+) -> Callable[[np.ndarray, np.ndarray, np.ndarray | None, Sequence[str], str], float]:
     def compute(
-        y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray | None, classes: Sequence[str]
+        y_true: np.ndarray,
+        y_pred: np.ndarray,
+        proba: np.ndarray | None,
+        classes: Sequence[str],
+        positive: str,
     ) -> float:
         from sklearn import metrics
 
@@ -165,6 +193,7 @@ def compute_metrics(
     y_pred: np.ndarray,
     proba: np.ndarray | None,
     classes: Sequence[str],
+    positive: str | None = None,
 ) -> dict[str, float]:
     """The named metrics on the holdout, in the order given."""
     out: dict[str, float] = {}
@@ -180,7 +209,7 @@ def compute_metrics(
                 f"{name} needs class probabilities, and this estimator has no predict_proba",
                 hint=f"drop {name} from metrics or choose an estimator with predict_proba",
             )
-        value = metric(y_true, y_pred, proba, classes)
+        value = metric(y_true, y_pred, proba, classes, positive)
         if not math.isfinite(value):
             raise BadInputError(
                 f"{name} is not a finite number on the holdout ({value}); "

@@ -21,14 +21,22 @@ class SplitResult:
     note: str | None = None  # why a requested stratified split was not used
 
 
-def split_rows(y: np.ndarray, split: SplitSpec, task: Task) -> SplitResult:
+def split_rows(
+    y: np.ndarray, split: SplitSpec, task: Task, times: np.ndarray | None = None
+) -> SplitResult:
     """Split row positions; the same labels and seed always give the same split.
 
     Stratification applies to classification only (regression ignores the
     flag), and only when every class has at least two rows and both parts can
-    hold one row of each class.
+    hold one row of each class. A time split (`times` given) holds out the
+    rows of the newest `split.test.days` days, counted back from the newest
+    timestamp, so no model is tested on rows older than some it learnt from.
     """
     from sklearn.model_selection import train_test_split
+
+    if split.by == "time":
+        assert times is not None and split.test is not None
+        return _split_by_time(times, split.test.days)
 
     rows = len(y)
     n_test = int(np.ceil(rows * split.test_size))
@@ -68,3 +76,18 @@ def _why_not_stratified(y: np.ndarray, n_test: int, n_train: int) -> str | None:
             f"training part of {n_train} rows"
         )
     return None
+
+
+def _split_by_time(times: np.ndarray, days: int) -> SplitResult:
+    newest = times.max()
+    cut = newest - np.timedelta64(days, "D")
+    test = np.flatnonzero(times > cut)
+    train = np.flatnonzero(times <= cut)
+    if len(test) == 0 or len(train) == 0:
+        empty = "holdout" if len(test) == 0 else "training part"
+        raise BadInputError(
+            f"split.by: time with test: {{days: {days}}} leaves the {empty} empty "
+            f"({len(train)} training and {len(test)} holdout rows)",
+            hint="change split.test.days so both parts hold rows",
+        )
+    return SplitResult(train, test, stratified=False)

@@ -1,44 +1,44 @@
 """The release workflow: merging a change to `models/*/production.yaml` is the
-deployment; verify the production artifacts' digests and publish them as
-the run's artifact (`mlgitops release` writes the bundle)."""
+deployment. `mlgitops release` verifies the production artifacts' digests,
+boots `mlgitops serve` on them and replays the rows recorded at registration,
+then publishes one GitHub release per production version and records a
+deployment to the `production` environment."""
 
 from __future__ import annotations
 
 from ...registry import PRODUCTION, REGISTRY_DIR
 from ...spec import Spec
 from ..matrix import labels
-from ..steps import setup, upload_artifact
+from ..steps import setup
 from ..workflow import Job, Step, Workflow, permission
 
 FILE = "mlgitops-release.yml"
 TIMEOUT_MINUTES = 15
-BUNDLE_DIR = "dist/release"
-RETENTION_DAYS = 90
-# Publishing is an artifact of the run: no write scope needed. (A GitHub Release
-# would need `contents: write`.)
-READ_CONTENTS = {"contents": permission("read", "to check out the registry")}
+# The smoke test serves the models: the serving extras on top of the project's install.
+SERVING_INSTALL = 'pip install "mlgitops[serving]"'
+PERMISSIONS = {
+    "contents": permission("write", "to create the releases and upload their assets"),
+    "deployments": permission("write", "to record the deployment to production"),
+}
 
 
 def release_workflow(spec: Spec) -> Workflow:
     job = Job(
         id="release",
-        name="Verify and publish production models",
+        name="Verify, smoke-test and release production models",
         runs_on=labels(spec.ci.runs_on),
         timeout_minutes=min(TIMEOUT_MINUTES, spec.ci.timeout_minutes),
-        permissions=READ_CONTENTS,
+        permissions=PERMISSIONS,
         steps=(
             # No pip cache here: a cache a pull request could have written must not
             # reach a job that publishes (cache poisoning).
             *setup(spec.ci, pip_cache=False),
+            Step("Install the serving extras", run=SERVING_INSTALL),
             Step(
-                "Verify the production digests and bundle the models",
-                run=f"mlgitops release --output {BUNDLE_DIR}",
-            ),
-            upload_artifact(
-                "Publish the bundle",
-                "production-models-${{ github.sha }}",
-                f"{BUNDLE_DIR}/",
-                retention_days=RETENTION_DAYS,
+                "Verify digests, replay recorded rows through the server, publish releases",
+                run="mlgitops release",
+                # the job's own token, to this step only; it never reaches the checkout
+                env={"GITHUB_TOKEN": "${{ github.token }}"},
             ),
         ),
     )
