@@ -8,10 +8,8 @@ the review says where it failed and shows the evidence it got to write.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
-from ..evidence import CandidateEvidence
-from ..registries import HIGHER_IS_BETTER
+from ..evidence import CandidateEvidence, MetricComparison
 from ..registry import Registry
 from ..spec import Project
 from ..workspace import (
@@ -97,59 +95,53 @@ def review_model(
 
 def comparisons(evidence: CandidateEvidence) -> tuple[Comparison, ...]:
     """The paired comparisons the evidence holds (none before the first production version)."""
-    version = getattr(evidence, "comparison_production_version", None)
+    tables = {
+        "comparison": evidence.comparison,
+        "comparison_current": evidence.comparison_current,
+    }
     found = []
-    for attribute, label in ROWS_LABELS.items():
-        table = getattr(evidence, attribute, None)
+    for attribute, table in tables.items():
         if not table:
             continue
-        lines = tuple(_metric_line(str(name), _plain(item)) for name, item in table.items())
-        found.append(Comparison(label, version, lines))
+        lines = tuple(_metric_line(name, item) for name, item in table.items())
+        found.append(
+            Comparison(ROWS_LABELS[attribute], evidence.comparison_production_version, lines)
+        )
     return tuple(found)
 
 
-def _metric_line(name: str, item: Mapping[str, Any]) -> MetricLine:
-    def number(key: str) -> float | None:
-        value = item.get(key)
-        return None if value is None else float(value)
-
-    higher = item.get("higher_is_better")
-    rows = item.get("rows")
-    noise = item.get("within_noise")
+def _metric_line(name: str, item: MetricComparison) -> MetricLine:
     return MetricLine(
         metric=name,
-        candidate=number("candidate"),
-        production=number("production"),
-        delta=number("delta"),
-        higher_is_better=bool(name in HIGHER_IS_BETTER if higher is None else higher),
-        ci_low=number("ci_low"),
-        ci_high=number("ci_high"),
-        rows=None if rows is None else int(rows),
-        within_noise=None if noise is None else bool(noise),
+        candidate=item.candidate,
+        production=item.production,
+        delta=item.delta,
+        higher_is_better=item.higher_is_better,
+        ci_low=item.ci_low,
+        ci_high=item.ci_high,
+        rows=item.rows,
+        within_noise=item.within_noise,
     )
 
 
 def slices(evidence: CandidateEvidence) -> tuple[SliceTable, ...]:
-    found = getattr(evidence, "slices", None)
-    if not found:
-        return ()
-    tables = []
-    for column, items in _plain(found).items():
-        lines = []
-        for raw in items or []:
-            item = _plain(raw)
-            lines.append(
+    return tuple(
+        SliceTable(
+            column,
+            tuple(
                 SliceLine(
-                    value=str(item.get("value")),
-                    rows=int(item.get("rows") or 0),
-                    too_small=bool(item.get("too_small")),
-                    metrics=_floats(item.get("metrics")),
-                    gap_to_overall=_floats(item.get("gap_to_overall")),
-                    gap_to_production=_floats(item.get("gap_to_production")),
+                    value=item.value,
+                    rows=item.rows,
+                    too_small=item.too_small,
+                    metrics=dict(item.metrics),
+                    gap_to_overall=dict(item.gap_to_overall),
+                    gap_to_production=dict(item.gap_to_production or {}),
                 )
-            )
-        tables.append(SliceTable(str(column), tuple(lines)))
-    return tuple(tables)
+                for item in items
+            ),
+        )
+        for column, items in evidence.slices.items()
+    )
 
 
 def data_change(evidence: CandidateEvidence, production: CandidateEvidence | None) -> DataChange:
@@ -157,16 +149,3 @@ def data_change(evidence: CandidateEvidence, production: CandidateEvidence | Non
         return DataSide(e.data.path, e.data.rows, e.lineage.data_sha256)
 
     return DataChange(side(evidence), side(production) if production is not None else None)
-
-
-def _plain(value: Any) -> Any:
-    """A pydantic model or mapping as plain data (the renderer reads mappings)."""
-    if hasattr(value, "model_dump"):
-        return value.model_dump()
-    return value
-
-
-def _floats(value: Any) -> dict[str, float]:
-    if not isinstance(value, Mapping):
-        return {}
-    return {str(k): float(v) for k, v in value.items() if isinstance(v, int | float)}
