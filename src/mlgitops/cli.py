@@ -34,6 +34,10 @@ VERBS = {
     "serve": "serve",
     "status": "status",
     "predict": "predict",
+    "report": "report",
+    "verify": "verify",
+    "rollback": "rollback",
+    "history": "history",
 }
 
 

@@ -20,7 +20,7 @@ PINNED = {f"{a.repo}@{a.sha}": a.version for a in PINNED_ACTIONS}
 # workflow pass them through; GitHub requires the caller to grant them).
 WRITE_SCOPES = {
     "contents": {"promote", "release"},  # release: GitHub releases and their assets
-    "pull-requests": {"promote"},
+    "pull-requests": {"promote", "review"},  # review: the one comment on a pull request
     "statuses": {"promote"},
     "issues": {"issue"},
     "deployments": {"release"},
@@ -129,7 +129,7 @@ def test_the_security_check_catches_breaches() -> None:
     assert "drift: no timeout" in problems
     assert "unpinned or unknown action actions/checkout@v7" in problems
     assert any("expression inside run" in p for p in problems)
-    assert "issue: pull-requests: write outside the promote job" in problems
+    assert "issue: pull-requests: write outside the promote or review job" in problems
 
 
 def test_only_the_promote_job_can_push_and_write() -> None:
@@ -153,11 +153,28 @@ def test_ci_workflow_plans_then_runs_each_model() -> None:
     assert ci["on"] == {"pull_request": None, "push": {"branches": ["trunk"]}}
     assert ci["concurrency"]["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
     plan_runs = [step.get("run", "").strip() for step in ci["jobs"]["plan"]["steps"]]
-    assert plan_runs[-3:] == [
+    assert plan_runs[-4:] == [
         "mlgitops validate",
         "mlgitops compile --check",
+        "mlgitops verify",
         'mlgitops plan --changed "$BASE_SHA"',
     ]
+    # after the matrix: the review comments on pull requests, the promotion runs on pushes
+    jobs = ci["jobs"]
+    writers = {
+        job_id: sorted(scope for scope, level in job["permissions"].items() if level == "write")
+        for job_id, job in jobs.items()
+    }
+    assert {job_id for job_id, scopes in writers.items() if scopes} == {"review", "promote"}
+    assert writers["review"] == ["pull-requests"]
+    assert jobs["review"]["needs"] == ["plan", "model-1", "model-2"]
+    assert "github.event_name == 'pull_request'" in jobs["review"]["if"]
+    assert (
+        jobs["review"]["steps"][-1]["run"].strip() == 'mlgitops report --base "$BASE_SHA" --comment'
+    )
+    assert "github.event_name == 'push'" in jobs["promote"]["if"]
+    assert jobs["promote"]["steps"][-1]["run"].strip() == 'mlgitops promote --changed "$BEFORE_SHA"'
+    assert jobs["promote"]["steps"][-1]["env"]["BEFORE_SHA"] == "${{ github.event.before }}"
     assert ci["jobs"]["plan"]["steps"][0]["with"]["fetch-depth"] == 0
     # the self-hosted model gets its own matrix job; the others share one on the default runner
     assert ci["jobs"]["model-1"]["runs-on"] == "ubuntu-24.04"

@@ -62,7 +62,15 @@ def test_compiled_workflows_stay_within_githubs_limits(tmp_path: Path) -> None:
     project = load_project(write_many_models(tmp_path, 600, gpu_every=100), check_estimators=False)
     workflows = {name: read_workflow(text) for name, text in compile_workflows(project).items()}
     ci_jobs = workflows["mlgitops-ci.yml"]["jobs"]
-    assert list(ci_jobs) == ["plan", "model-1", "model-2", "model-3", "model-4"]
+    assert list(ci_jobs) == [
+        "plan",
+        "model-1",
+        "model-2",
+        "model-3",
+        "model-4",
+        "review",
+        "promote",
+    ]
     assert ci_jobs["model-1"]["runs-on"] == ["self-hosted", "gpu"]
     assert (
         ci_jobs["model-4"]["strategy"]["matrix"] == "${{ fromJSON(needs.plan.outputs.matrix_4) }}"

@@ -7,9 +7,11 @@ https://api.github.com, with unknown request body fields forbidden; each respons
 is built from the schemas (not GitHub's examples) and validated too. Anything
 that fails validation is recorded in `errors`, and the fixtures fail the test.
 
-The fake keeps state: pull requests, issues, labels, reviewers, comments and
-commit statuses. A pull request's head commit is read from a real bare git
-repository (`heads`), so a pushed branch is what the API reports.
+The fake keeps state: pull requests, issues, labels, reviewers, comments (listed,
+created, updated and deleted) and commit statuses. A pull request's head commit is
+read from a real bare git repository (`heads`), so a pushed branch is what the API
+reports; merging one calls `merge`, which makes the merge commit with real git.
+`read_only` answers writes to comments with 403, as a fork's token gets.
 """
 
 from __future__ import annotations
@@ -214,10 +216,13 @@ class FakeGitHub:
         token: str = "ghs_fakeTokenValue0123456789",
         default_branch: str = "main",
         heads: Callable[[str], str | None] | None = None,
+        merge: Callable[[str, str, str], str] | None = None,
     ) -> None:
         self.owner, self.name, self.token = owner, name, token
         self.default_branch = default_branch
         self.heads = heads or (lambda branch: None)  # branch -> head sha
+        # (head branch, base branch, commit title) -> the merge commit, made in real git
+        self.merge = merge
         self.calls: list[Call] = []
         self.errors: list[str] = []
         self.failures: list[Failure] = []
@@ -225,7 +230,11 @@ class FakeGitHub:
         self.issues: dict[int, dict[str, Any]] = {}  # issues that are not pull requests
         self.labels: dict[int, list[str]] = {}
         self.reviewers: dict[int, list[str]] = {}
-        self.comments: dict[int, list[str]] = {}
+        self.comment_store: dict[int, dict[str, Any]] = {}  # comment id -> comment
+        # a fork's pull request: its default token may read but not write comments
+        self.read_only = False
+        self.deleted_comments: list[str] = []
+        self.comment_updates = 0
         self.statuses: list[dict[str, Any]] = []
         self._next_number = 1
         self._lock = threading.Lock()
@@ -243,9 +252,8 @@ class FakeGitHub:
         self._route("POST", "/repos/{owner}/{repo}/issues", self._create_issue)
         self._route("PATCH", "/repos/{owner}/{repo}/issues/{issue_number}", self._update_issue)
         self._route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels", self._add_labels)
-        self._route(
-            "POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", self._create_comment
-        )
+        self._comment_routes()
+        self._merge_routes()
         self._route("POST", "/repos/{owner}/{repo}/statuses/{sha}", self._create_status)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -575,21 +583,6 @@ class FakeGitHub:
         current += [str(n) for n in names if n not in current]
         return 200, [component("label", self._label(n)) for n in current]
 
-    def _create_comment(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
-        number = int(params["issue_number"])
-        self._known(number)
-        text = request.get_json()["body"]
-        self.comments.setdefault(number, []).append(text)
-        comment_id = 5000 + sum(len(c) for c in self.comments.values())
-        return 201, component(
-            "issue-comment",
-            {
-                "id": comment_id,
-                "body": text,
-                "html_url": self._html_url("issues", f"{number}#issuecomment-{comment_id}"),
-            },
-        )
-
     def _create_status(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
         body = request.get_json()
         status = {"sha": params["sha"], **body}
@@ -603,6 +596,114 @@ class FakeGitHub:
                 "target_url": body.get("target_url"),
                 "id": len(self.statuses),
             },
+        )
+
+    # --- issue comments (list, create, update, delete) ----------------------------------
+
+    def _comment_routes(self) -> None:
+        comments = "/repos/{owner}/{repo}/issues/{issue_number}/comments"
+        one = "/repos/{owner}/{repo}/issues/comments/{comment_id}"
+        self._route("GET", comments, self._list_comments)
+        self._route("POST", comments, self._create_comment)
+        self._route("PATCH", one, self._update_comment)
+        self._route("DELETE", one, self._delete_comment)
+
+    @property
+    def comments(self) -> dict[int, list[str]]:
+        """Comment bodies per issue or pull request, oldest first."""
+        out: dict[int, list[str]] = {}
+        for _, comment in sorted(self.comment_store.items()):
+            out.setdefault(comment["issue"], []).append(comment["body"])
+        return out
+
+    def _comment(self, comment_id: int) -> dict[str, Any]:
+        stored = self.comment_store[comment_id]
+        number = stored["issue"]
+        return component(  # type: ignore[no-any-return]
+            "issue-comment",
+            {
+                "id": comment_id,
+                "body": stored["body"],
+                "html_url": self._html_url("issues", f"{number}#issuecomment-{comment_id}"),
+                "issue_url": self._repo_url("issues", number),
+                "url": self._repo_url("issues", "comments", comment_id),
+                "created_at": stored["created_at"],
+                "updated_at": stored["updated_at"],
+            },
+        )
+
+    def _writable(self) -> None:
+        if self.read_only:  # what a pull request from a fork gets with the default token
+            raise ApiError(403, "Resource not accessible by integration")
+
+    def _list_comments(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        number = int(params["issue_number"])
+        self._known(number)
+        found = [i for i, c in sorted(self.comment_store.items()) if c["issue"] == number]
+        per_page = int(request.args.get("per_page", "30"))
+        page = int(request.args.get("page", "1"))
+        chunk = found[(page - 1) * per_page : page * per_page]
+        return 200, [self._comment(i) for i in chunk]
+
+    def _create_comment(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        number = int(params["issue_number"])
+        self._known(number)
+        self._writable()
+        comment_id = 5001 + len(self.comment_store) + len(self.deleted_comments)
+        self.comment_store[comment_id] = {
+            "issue": number,
+            "body": request.get_json()["body"],
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+        return 201, self._comment(comment_id)
+
+    def _update_comment(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        comment_id = int(params["comment_id"])
+        if comment_id not in self.comment_store:
+            raise ApiError(404, "Not Found")
+        self._writable()
+        self.comment_store[comment_id]["body"] = request.get_json()["body"]
+        self.comment_store[comment_id]["updated_at"] = NOW
+        self.comment_updates += 1
+        return 200, self._comment(comment_id)
+
+    def _delete_comment(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        comment_id = int(params["comment_id"])
+        if comment_id not in self.comment_store:
+            raise ApiError(404, "Not Found")
+        self._writable()
+        self.deleted_comments.append(self.comment_store.pop(comment_id)["body"])
+        return 204, None
+
+    # --- merging a pull request ------------------------------------------------------------
+
+    def _merge_routes(self) -> None:
+        self._route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", self._get_pull)
+        self._route("PUT", "/repos/{owner}/{repo}/pulls/{pull_number}/merge", self._merge_pull)
+
+    def _get_pull(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        number = int(params["pull_number"])
+        if number not in self.pulls:
+            raise ApiError(404, "Not Found")
+        return 200, self._pull(number)
+
+    def _merge_pull(self, request: Request, params: dict[str, str]) -> tuple[int, Any]:
+        number = int(params["pull_number"])
+        if number not in self.pulls:
+            raise ApiError(404, "Not Found")
+        pull = self.pulls[number]
+        if pull["state"] != "open" or self.merge is None:
+            raise ApiError(405, "Pull Request is not mergeable")
+        body = request.get_json(silent=True) or {}
+        title = (
+            body.get("commit_title") or f"Merge pull request #{number} from {pull['head']['label']}"
+        )
+        sha = self.merge(pull["head"]["ref"], pull["base"]["ref"], title)
+        pull.update(state="closed", merged=True, merge_commit_sha=sha)
+        return 200, component(
+            "pull-request-merge-result",
+            {"sha": sha, "merged": True, "message": "Pull Request successfully merged"},
         )
 
     # --- releases, deployments and the upload host ----------------------------------------

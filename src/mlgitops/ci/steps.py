@@ -110,6 +110,21 @@ def download_candidate(model: str) -> Step:
     )
 
 
+def download_candidates(*, if_: str | None = None) -> Step:
+    """Every `candidate-*` artifact of the run, each holding `<model>/`, merged into the
+    workspace's candidates folder."""
+    return Step(
+        "Download the candidates",
+        uses=DOWNLOAD_ARTIFACT,
+        if_=if_,
+        with_={
+            "pattern": "candidate-*",
+            "merge-multiple": True,
+            "path": f"{CANDIDATES_DIR}/",
+        },
+    )
+
+
 def upload_drift_report(model: str) -> Step:
     """The drift job's report, so retraining records it as evidence and the pull request shows it."""
     return upload_artifact(

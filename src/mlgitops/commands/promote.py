@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from ..errors import EXIT_OK
-from . import Context, Outcome
+from ..errors import EXIT_OK, BadInputError
+from . import Annotation, Context, Outcome
 
 if TYPE_CHECKING:
     from ..promote import PromotionResult
@@ -34,19 +34,84 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="commit the candidate on a branch, open or update its pull request",
     )
-    parser.add_argument("model", metavar="MODEL", help="the model whose candidate to promote")
+    parser.add_argument(
+        "model", metavar="MODEL", nargs="?", help="the model whose candidate to promote"
+    )
+    parser.add_argument(
+        "--changed",
+        metavar="BASE",
+        help="promote every model the change since BASE affects whose candidate passes "
+        "(the push to the default branch); the reason names the pushed commit",
+    )
     parser.add_argument(
         "--dry-run",
         action="store_true",
         help="print the pull request body and what would happen; push nothing, call no API",
     )
-    parser.set_defaults(handler=lambda args, ctx: run(ctx, args.model, dry_run=args.dry_run))
+    parser.set_defaults(
+        handler=lambda args, ctx: (
+            run_changed(ctx, args.changed, dry_run=args.dry_run)
+            if args.changed is not None
+            else run(ctx, _required(args.model), dry_run=args.dry_run)
+        )
+    )
+
+
+def _required(model: str | None) -> str:
+    if not model:
+        raise BadInputError("promote needs a MODEL, or --changed BASE")
+    return model
 
 
 def run(ctx: Context, model: str, *, dry_run: bool = False) -> Outcome:
     from ..promote import promote
 
     result = promote(ctx.root, model, ctx.environ, dry_run=dry_run)
+    return outcome(ctx, result, dry_run=dry_run)
+
+
+def run_changed(ctx: Context, base: str, *, dry_run: bool = False) -> Outcome:
+    """Promotion on merge: each affected model whose candidate passes."""
+    from ..promote.on_merge import promote_changed
+
+    merged = promote_changed(ctx.root, base or None, ctx.environ, dry_run=dry_run)
+    parts = [outcome(ctx, result, dry_run=dry_run) for result in merged.promoted]
+    lines = [f"why: {merged.change.reason()}"]
+    lines += [f"skipped {s.model}: {s.why}" for s in merged.skipped]
+    if not merged.promoted and not merged.skipped:
+        lines.append("the change affects no model: nothing to promote")
+    data: dict[str, Any] = {
+        "ok": True,
+        "reason": merged.change.reason(),
+        "commit": merged.change.commit,
+        "pull_request": merged.change.pull_request,
+        "promoted": [part.data for part in parts],
+        "skipped": [vars(s) for s in merged.skipped],
+    }
+    renderables: list[Any] = [r for part in parts for r in part.renderables]
+    renderables.append(Text("\n".join(lines), no_wrap=True))
+    summary = "\n".join(
+        [
+            "## mlgitops promote (on merge)",
+            "",
+            *(f"- {line}" for line in lines),
+            *((part.summary_markdown or "").split("\n", 2)[-1].rstrip() for part in parts),
+        ]
+    )
+    return Outcome(
+        EXIT_OK,
+        data,
+        renderables,
+        summary_markdown=summary + "\n",
+        annotations=[
+            Annotation("warning", f"{s.model} not promoted: {s.why}") for s in merged.skipped
+        ],
+    )
+
+
+def outcome(
+    ctx: Context, result: PromotionResult, *, dry_run: bool, verb: str = "promote"
+) -> Outcome:
     data: dict[str, Any] = {
         "ok": True,
         "model": result.model,
@@ -74,7 +139,7 @@ def run(ctx: Context, model: str, *, dry_run: bool = False) -> Outcome:
     if result.pull_number is not None:
         outputs["pull-request-number"] = str(result.pull_number)
         outputs["pull-request-url"] = result.pull_url or ""
-    summary = "\n".join(["## mlgitops promote", "", *(f"- {line}" for line in lines)]) + "\n"
+    summary = "\n".join([f"## mlgitops {verb}", "", *(f"- {line}" for line in lines)]) + "\n"
     return Outcome(EXIT_OK, data, renderables, summary_markdown=summary, outputs=outputs)
 
 

@@ -32,15 +32,25 @@ class BodyInputs:
     policy: PolicyReport | None
     drift: DriftReport | None
     card: str
+    # why, when it is not drift: production.yaml's `reason` ("rollback", "the spec changed in …")
+    why: str | None = None
+    why_markdown: str = ""  # the Why section's text for `why` (Markdown, already escaped)
+
+
+ROLLBACK = "rollback"
 
 
 def title(inputs: BodyInputs) -> str:
+    if inputs.why == ROLLBACK:
+        return f"Roll back {inputs.model} to version {inputs.version}"
     why = " after drift" if inputs.drift is not None and inputs.drift.dataset_drifted else ""
     return f"Promote {inputs.model} to version {inputs.version}{why}"
 
 
 def reason(inputs: BodyInputs) -> str:
     """One line for production.yaml's `reason`."""
+    if inputs.why:
+        return inputs.why
     if inputs.drift is not None and inputs.drift.dataset_drifted:
         return f"drift: {inputs.drift.headline()}"
     return "manual promotion"
@@ -80,6 +90,8 @@ def _context(inputs: BodyInputs) -> dict[str, Any]:
         "production_version": inputs.production_version,
         "evidence": evidence,
         "drift": inputs.drift,
+        "why": inputs.why,
+        "why_markdown": inputs.why_markdown or inputs.why or "",
         "drift_markdown": inputs.drift.to_markdown().strip() if inputs.drift else "",
         "metrics": metric_rows(evidence, inputs.production),
         "policy_markdown": inputs.policy.to_markdown().strip() if inputs.policy else "",

@@ -77,7 +77,10 @@ def promote(
     dry_run: bool = False,
     now: dt.datetime | None = None,
     client: GitHubClient | None = None,
+    why: str | None = None,
+    why_markdown: str = "",
 ) -> PromotionResult:
+    """Promote the model's candidate; `why` (when not drift) becomes production.yaml's reason."""
     project = load_project(root, check_estimators=False)
     spec = project.model(model)  # an unknown name is bad input, with a "did you mean"
     candidate = load_candidate(root, model, spec)  # a failing candidate stops here
@@ -113,7 +116,8 @@ def promote(
         production = (
             registry.evidence(registry.ref(model, before.version)) if before is not None else None
         )
-        found = registry.find_by_cache_key(model, candidate.cache_key)
+        # the same model as a registered version (same inputs, or the same model.onnx bytes)
+        found = registry.find_same_model(model, candidate.cache_key, candidate.evidence.onnx.sha256)
         ref = found or registry.register(model, candidate.artifacts)
         inputs = BodyInputs(
             model=model,
@@ -127,6 +131,8 @@ def promote(
             card=(ref.path / "card.md").read_text(encoding="utf-8")
             if (ref.path / "card.md").is_file()
             else "",
+            why=why,
+            why_markdown=why_markdown,
         )
         result = PromotionResult(
             model=model,
