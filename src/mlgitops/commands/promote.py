@@ -46,7 +46,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def run(ctx: Context, model: str, *, dry_run: bool = False) -> Outcome:
     from ..promote import promote
 
-    result = promote(ctx.root, model, ctx.environ, dry_run=dry_run)
+    result = promote(ctx.root, model, ctx.environ, dry_run=dry_run, now=ctx.clock())
     data: dict[str, Any] = {
         "ok": True,
         "model": result.model,

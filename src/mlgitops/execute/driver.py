@@ -12,7 +12,6 @@ artifacts whenever the candidate got as far as its policies.
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -124,18 +123,10 @@ def run_models(
 
 
 def _git_commit(root: Path, environ: Mapping[str, str]) -> str | None:
-    """HEAD at `root`, or None outside git (lineage only; never fails a run)."""
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None
+    """HEAD at `root`, or None outside git (lineage only)."""
+    from ..git import Git
+
+    return Git(root, environ).head_commit()
 
 
 def run_model(
