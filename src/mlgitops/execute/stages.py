@@ -134,7 +134,7 @@ def train(
     return result, trained
 
 
-def test_gates(
+def check_gates(
     gates: Mapping[str, GateSpec],
     metrics: Mapping[str, float],
     production: CandidateEvidence | None,
@@ -152,9 +152,6 @@ def test_gates(
             markdown=report.to_markdown(),
         )
     return result
-
-
-test_gates.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
 def convert(fitted: TrainResult, onnx: OnnxSpec) -> ConvertResult:
@@ -273,7 +270,7 @@ def _run_train(ctx: StageContext) -> TrainingResult:
 
 
 def _run_test(ctx: StageContext) -> GatesResult:
-    return test_gates(ctx.model.gates, ctx.get(TrainingResult).metrics, ctx.production)
+    return check_gates(ctx.model.gates, ctx.get(TrainingResult).metrics, ctx.production)
 
 
 def _run_convert(ctx: StageContext) -> ConvertResult:
