@@ -13,6 +13,15 @@ def write_file(root: Path, relative: str, text: str) -> Path:
     return path
 
 
+def edit_file(root: Path, relative: str, old: str, new: str) -> Path:
+    """Replace the first `old` in a file by `new`; `old` must be there (a test edits what it means to)."""
+    path = root / relative
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{relative} does not contain {old!r}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
 def write_spec(root: Path, text: str) -> Path:
     """Write `mlops.yaml` (dedented) under `root`."""
     return write_file(root, "mlops.yaml", text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def test_a_rollback_gives_a_version_a_second_period_in_production(tmp_path: Path
     # a pointer changed but not committed yet counts as the latest change
     registry.set_production(MODEL, 1, reason="rollback", pull_request=14, now=day)
 
-    history = {entry.version: entry for entry in model_history(root, MODEL)}
+    history = {entry.version: entry for entry in model_history(root, MODEL, dict(os.environ))}
     assert list(history) == [3, 2, 1]
     assert history[3].status == "never promoted" and history[3].periods == []
     assert history[2].status == "retired"

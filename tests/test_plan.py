@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from builders import write_file, write_spec
+from builders import edit_file, write_file, write_spec
 
 from mlgitops.atomic import sha256_file
 from mlgitops.plan import (
@@ -89,13 +89,6 @@ def _keys(root: Path, inputs: PlanInputs | None = None) -> dict[StageName, str]:
     return {stage.name: stage.key for stage in plan.stages}
 
 
-def _edit(root: Path, relative: str, old: str, new: str) -> None:
-    path = root / relative
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new))
-
-
 def _changed(before: dict[StageName, str], after: dict[StageName, str]) -> set[StageName]:
     return {name for name in STAGE_NAMES if before[name] != after[name]}
 
@@ -170,7 +163,7 @@ def test_a_change_moves_exactly_the_keys_of_the_stages_that_read_it(
 ) -> None:
     root = _project(tmp_path)
     before = _keys(root)
-    _edit(root, file, old, new)
+    edit_file(root, file, old, new)
     assert _changed(before, _keys(root)) == moved
 
 
@@ -223,7 +216,7 @@ TUNING = (
 
 
 def _tuned(root: Path) -> Path:
-    _edit(root, "mlops.yaml", "runs_on: ubuntu-latest\n", "runs_on: ubuntu-latest\n" + TUNING)
+    edit_file(root, "mlops.yaml", "runs_on: ubuntu-latest\n", "runs_on: ubuntu-latest\n" + TUNING)
     return root
 
 
@@ -248,7 +241,7 @@ def test_a_tuned_model_searches_again_only_when_the_search_reads_the_change(
 ) -> None:
     root = _tuned(_project(tmp_path))
     before = _keys(root)
-    _edit(root, file, old, new)
+    edit_file(root, file, old, new)
     assert _changed(before, _keys(root)) == moved
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -231,10 +230,8 @@ def test_alias_bomb_stops_quickly() -> None:
     lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
         lines.append(f"{name}: &{name} [{', '.join(['*' + previous] * 9)}]")
-    started = time.perf_counter()
-    with pytest.raises(YamlLoadError) as info:
+    with pytest.raises(YamlLoadError) as info:  # stops at the node limit, never expands it all
         parse_text("\n".join(lines) + "\n", "bomb.yaml")
-    assert time.perf_counter() - started < 5
     assert f"expands to more than {yamlio.MAX_NODES} values through aliases" in str(info.value)
 
 
@@ -242,10 +239,8 @@ def test_merge_key_bomb_stops_quickly() -> None:
     lines = ["a: &a {k0: 1, k1: 2}"]
     for previous, name in zip("abcdefghi", "bcdefghij", strict=True):
         lines.append(f"{name}: &{name} {{<<: [{', '.join(['*' + previous] * 9)}]}}")
-    started = time.perf_counter()
-    with pytest.raises(YamlLoadError) as info:
+    with pytest.raises(YamlLoadError) as info:  # stops at the node limit, never expands it all
         parse_text("\n".join(lines) + "\n", "bomb.yaml")
-    assert time.perf_counter() - started < 5
     assert "through merge keys (<<)" in str(info.value)
 
 

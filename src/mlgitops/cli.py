@@ -8,10 +8,11 @@ bug in mlgitops); a traceback is shown only with --verbose.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,72 +20,71 @@ from . import __version__
 from .commands import Annotation, Context, Outcome
 from .errors import EXIT_BAD_INPUT, EXIT_EXTERNAL, EXIT_INTERNAL, MlgitopsError, SpecError
 
-# verb -> module under mlgitops.commands; imported only when that verb runs
-VERBS = {
-    "init": "init",
-    "validate": "validate",
-    "schema": "schema",
-    "compile": "compile",
-    "plan": "plan",
-    "run": "run",
-    "drift": "drift",
-    "policy": "policy",
-    "promote": "promote",
-    "release": "release",
-    "serve": "serve",
-    "status": "status",
-    "predict": "predict",
-    "report": "report",
-    "verify": "verify",
-    "rollback": "rollback",
-    "history": "history",
-}
+# one module per verb under mlgitops.commands, imported only to build the parser
+VERBS = (
+    "init",
+    "validate",
+    "schema",
+    "compile",
+    "plan",
+    "run",
+    "drift",
+    "policy",
+    "promote",
+    "release",
+    "serve",
+    "status",
+    "predict",
+    "report",
+    "verify",
+    "rollback",
+    "history",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     import importlib
 
-    parser = argparse.ArgumentParser(prog="mlgitops", description="GitOps MLOps driven by CI.")
-    parser.add_argument("--version", action="version", version=f"mlgitops {__version__}")
-    parser.add_argument(
+    # -C/--root works before or after the verb; SUPPRESS keeps the verb's parser from
+    # overwriting a value given before it
+    root_option = argparse.ArgumentParser(add_help=False)
+    root_option.add_argument(
         "-C",
         "--root",
-        dest="global_root",
         type=Path,
-        default=None,
+        default=argparse.SUPPRESS,
         help="repository root (default: the current directory)",
     )
-    common = argparse.ArgumentParser(add_help=False)
+    parser = argparse.ArgumentParser(
+        prog="mlgitops", description="GitOps MLOps driven by CI.", parents=[root_option]
+    )
+    parser.add_argument("--version", action="version", version=f"mlgitops {__version__}")
+    common = argparse.ArgumentParser(add_help=False, parents=[root_option])
     common.add_argument("--json", action="store_true", help="print machine-readable JSON")
     common.add_argument("--verbose", action="store_true", help="show tracebacks and details")
-    common.add_argument(
-        "-C",
-        "--root",
-        type=Path,
-        default=None,
-        help="repository root (default: the current directory)",
-    )
     subparsers = parser.add_subparsers(dest="verb", metavar="COMMAND")
-    for module_name in VERBS.values():
-        try:
-            module = importlib.import_module(f".commands.{module_name}", __package__)
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.endswith(f"commands.{module_name}"):
-                continue  # verb not built yet
-            raise
-        module.register(subparsers, common)
+    for name in VERBS:
+        importlib.import_module(f".commands.{name}", __package__).register(subparsers, common)
     return parser
 
 
-def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
+) -> int:
+    """Run one verb. `environ` and `clock` are the outside world the verbs see (UTC by default)."""
     environ = dict(os.environ if environ is None else environ)
+    clock = clock or (lambda: dt.datetime.now(dt.UTC))
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
-    root = (args.root or args.global_root or Path.cwd()).resolve()
-    context = Context(root=root, environ=environ, verbose=args.verbose, json_output=args.json)
+    root = (getattr(args, "root", None) or Path.cwd()).resolve()
+    context = Context(
+        root=root, environ=environ, verbose=args.verbose, json_output=args.json, clock=clock
+    )
     outcome: Outcome
     try:
         if not args.json and sys.stderr.isatty():
@@ -97,6 +97,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
                 verbose=args.verbose,
                 json_output=False,
                 reporter=reporter,
+                clock=clock,
             )
             with reporter.running():
                 outcome = args.handler(args, context)

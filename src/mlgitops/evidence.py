@@ -158,8 +158,14 @@ class DataEvidence(EvidenceModel):
 
 
 class LatencyEvidence(EvidenceModel):
+    """Single-row figures are the best round's (see `onnx/latency.py`): steady on a busy machine."""
+
     single_row_p50_ms: float
     single_row_p99_ms: float
+    # the spread: the worst round's p99 (None in evidence recorded before rounds were kept)
+    single_row_p99_worst_round_ms: float | None = None
+    rounds: int = 1
+    runs_per_round: int | None = None
     batch_rows_per_second: float
     batch_size: int
 

@@ -10,7 +10,7 @@ periods in production.
 from __future__ import annotations
 
 import json
-import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from . import yamlio
 from .errors import ExternalError
+from .git import Git
 from .registry import PRODUCTION, REGISTRY_DIR, ProductionPointer, Registry
 
 
@@ -62,11 +63,12 @@ class VersionHistory:
         }
 
 
-def model_history(root: Path, model: str) -> list[VersionHistory]:
+def model_history(root: Path, model: str, environ: Mapping[str, str]) -> list[VersionHistory]:
+    git = Git(root, environ)
     registry = Registry(root)
-    versions = {n: _version(root, registry, model, n) for n in registry.versions(model)}
+    versions = {n: _version(git, registry, model, n) for n in registry.versions(model)}
     pointer_path = f"{REGISTRY_DIR}/{model}/{PRODUCTION}"
-    changes = _pointer_changes(root, pointer_path)
+    changes = _pointer_changes(git, pointer_path)
     current = registry.production(model)
     if current is not None and (not changes or changes[-1][1] != current):
         changes.append((None, current, current.promoted_at))  # changed, not committed yet
@@ -96,13 +98,13 @@ def _add(versions: dict[int, VersionHistory], number: int, period: Period) -> No
     versions[number].periods.append(period)
 
 
-def _version(root: Path, registry: Registry, model: str, number: int) -> VersionHistory:
+def _version(git: Git, registry: Registry, model: str, number: int) -> VersionHistory:
     ref = registry.ref(model, number)
     evidence = _json(ref.path / "evidence.json")
     data = evidence.get("data") or {}
     lineage = evidence.get("lineage") or {}
     manifest = f"{REGISTRY_DIR}/{model}/versions/{number}/manifest.json"
-    added = _git(root, "log", "--diff-filter=A", "--format=%cI", "--", manifest).split()
+    added = _git(git, "log", "--diff-filter=A", "--format=%cI", "--", manifest).split()
     return VersionHistory(
         version=number,
         registered_at=added[-1] if added else None,
@@ -114,13 +116,13 @@ def _version(root: Path, registry: Registry, model: str, number: int) -> Version
     )
 
 
-def _pointer_changes(root: Path, path: str) -> list[tuple[str | None, ProductionPointer, str]]:
+def _pointer_changes(git: Git, path: str) -> list[tuple[str | None, ProductionPointer, str]]:
     """(commit, pointer then, commit time) for each commit that changed `path`, oldest first."""
-    log = _git(root, "log", "--reverse", "--format=%H %cI", "--", path)
+    log = _git(git, "log", "--reverse", "--format=%H %cI", "--", path)
     changes: list[tuple[str | None, ProductionPointer, str]] = []
     for line in log.splitlines():
         commit, when = line.split(" ", 1)
-        text = _git(root, "show", f"{commit}:{path}", allow_failure=True)
+        text = _git(git, "show", f"{commit}:{path}", allow_failure=True)
         if not text:
             continue  # deleted in this commit
         try:
@@ -140,13 +142,11 @@ def _json(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _git(root: Path, *args: str, allow_failure: bool = False) -> str:
+def _git(git: Git, *args: str, allow_failure: bool = False) -> str:
+    """git's output; "" outside a repository (no history yet) or where a failure is allowed."""
     try:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
-    except FileNotFoundError:
-        raise ExternalError("git is not installed", hint="install git and run again") from None
-    if done.returncode != 0:
-        if allow_failure or "not a git repository" in done.stderr:
+        return git.run(*args)
+    except ExternalError:
+        if allow_failure or git.run("rev-parse", "--git-dir", check=False) == "":
             return ""
-        raise ExternalError(f"git {args[0]} failed: {done.stderr.strip()[:200]}")
-    return done.stdout
+        raise

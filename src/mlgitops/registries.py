@@ -1,26 +1,20 @@
 """Names of the pluggable parts, kept light so the spec can import them fast.
 
-The implementations live beside their plugins (metrics in `train/metrics.py`,
-drift methods in `drift/methods.py`); tests check both lists agree.
+Metric names are the keys of the metric plugin dict (`train/metrics.py`, which
+loads numpy and scikit-learn only when a metric is computed). Drift methods
+are listed here because their module needs numpy to load; a test checks the
+list against `drift/methods.py`.
 """
 
 from __future__ import annotations
 
-CLASSIFICATION_METRICS = (
-    "accuracy",
-    "balanced_accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "roc_auc",
-    "log_loss",
-)
-REGRESSION_METRICS = ("rmse", "mae", "r2", "mape")
-METRIC_NAMES = CLASSIFICATION_METRICS + REGRESSION_METRICS
+from .train.metrics import METRICS
+
+CLASSIFICATION_METRICS = tuple(n for n, m in METRICS.items() if m.task == "classification")
+REGRESSION_METRICS = tuple(n for n, m in METRICS.items() if m.task == "regression")
+METRIC_NAMES = tuple(METRICS)
 # Metrics where a larger value is better; the rest are losses.
-HIGHER_IS_BETTER = frozenset(
-    {"accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc", "r2"}
-)
+HIGHER_IS_BETTER = frozenset(n for n, m in METRICS.items() if m.higher_is_better)
 
 DRIFT_METHOD_NAMES = ("auto", "psi", "ks", "wasserstein", "jensenshannon", "chi2")
 

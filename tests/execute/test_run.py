@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from builders import REPO_ROOT, copy_demo, write_sklearn_project
+from builders import REPO_ROOT, copy_demo, edit_file, write_sklearn_project
 
 from mlgitops.cli import main
 from mlgitops.evidence import CandidateEvidence
@@ -255,12 +255,6 @@ def test_retraining_after_drift_records_the_drift_as_evidence(tmp_path: Path) ->
     assert set(evidence["drift"]["drifted_features"]) == drifted
 
 
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1))
-
-
 def test_labels_reviewers_gates_and_policies_never_retrain_or_register_again(
     tmp_path: Path,
 ) -> None:
@@ -269,9 +263,9 @@ def test_labels_reviewers_gates_and_policies_never_retrain_or_register_again(
     (root / "policies/size.yaml").write_text(
         "policy: size\nrules:\n  - name: small\n    rule: candidate.onnx.size_bytes <= 10 * 1024 * 1024\n"
     )
-    spec = root / "mlops.yaml"
-    _edit(
-        spec,
+    edit_file(
+        root,
+        "mlops.yaml",
         "      accuracy: {min: 0.85}\n",
         "      accuracy: {min: 0.85}\n    policies: [policies/size.yaml]\n",
     )
@@ -281,21 +275,21 @@ def test_labels_reviewers_gates_and_policies_never_retrain_or_register_again(
     changes = [
         (
             "labels",
-            spec,
+            "mlops.yaml",
             "    policies: [policies/size.yaml]\n",
             "    policies: [policies/size.yaml]\n    promotion: {labels: [ml]}\n",
         ),
         (
             "reviewers",
-            spec,
+            "mlops.yaml",
             "promotion: {labels: [ml]}",
             "promotion: {labels: [ml], reviewers: [ada]}",
         ),
-        ("gate bound", spec, "accuracy: {min: 0.85}", "accuracy: {min: 0.8}"),
-        ("policy", root / "policies/size.yaml", "10 * 1024 * 1024", "20 * 1024 * 1024"),
+        ("gate bound", "mlops.yaml", "accuracy: {min: 0.85}", "accuracy: {min: 0.8}"),
+        ("policy", "policies/size.yaml", "10 * 1024 * 1024", "20 * 1024 * 1024"),
     ]
     for what, path, old, new in changes:
-        _edit(path, old, new)
+        edit_file(root, path, old, new)
         code, data = run_cli(root, "run", "iris-species")
         assert code == 0, (what, data)
         model = data["models"][0]
@@ -310,16 +304,15 @@ def test_labels_reviewers_gates_and_policies_never_retrain_or_register_again(
 
 def test_a_refused_candidate_registers_once_when_its_gate_is_relaxed(tmp_path: Path) -> None:
     root = write_sklearn_project(tmp_path)
-    spec = root / "mlops.yaml"
-    _edit(spec, "accuracy: {min: 0.85}", "accuracy: {min: 0.999}")
+    edit_file(root, "mlops.yaml", "accuracy: {min: 0.85}", "accuracy: {min: 0.999}")
     assert run_cli(root, "run", "iris-species")[0] == 1
-    _edit(spec, "accuracy: {min: 0.999}", "accuracy: {min: 0.9}")
+    edit_file(root, "mlops.yaml", "accuracy: {min: 0.999}", "accuracy: {min: 0.9}")
     code, data = run_cli(root, "run", "iris-species")
     assert code == 0, data
     # the refused candidate never reached convert, so it is trained again (a fitted
     # pipeline is never cached), and registered once
     assert data["models"][0]["registered"] == "new"
-    _edit(spec, "accuracy: {min: 0.9}", "accuracy: {min: 0.85}")
+    edit_file(root, "mlops.yaml", "accuracy: {min: 0.9}", "accuracy: {min: 0.85}")
     code, data = run_cli(root, "run", "iris-species")
     stages = {s["name"]: s["status"] for s in data["models"][0]["stages"]}
     assert stages["train"] == "cached" and stages["test"] == "ran"
@@ -349,8 +342,7 @@ def test_dry_run_and_status_agree_with_the_run_on_what_is_cached(tmp_path: Path)
     rows = {row["model"]: row for row in status["models"]}
     assert rows["iris-species"]["trained"] is True and rows["iris-species"]["last_run"] == "passed"
     assert rows["diabetes-progression"]["trained"] is False
-    pipeline = root / "pipelines/iris.yaml"
-    _edit(pipeline, "C: 2.0", "C: 0.5")
+    edit_file(root, "pipelines/iris.yaml", "C: 2.0", "C: 0.5")
     code, status = run_cli(root, "status")
     rows = {row["model"]: row for row in status["models"]}
     assert rows["iris-species"]["trained"] is False

@@ -10,13 +10,13 @@ is new. Every model is affected when the engine changed (`src/`,
 
 from __future__ import annotations
 
-import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .. import yamlio
 from ..errors import BadInputError, ExternalError
+from ..git import Git
 from ..plan import model_input_files
 from ..spec import SPEC_FILE, Project
 
@@ -32,33 +32,31 @@ class AffectedModels:
     changed_files: tuple[str, ...]
 
 
-def affected_models(project: Project, base: str | None) -> AffectedModels:
-    """Models affected by the change from `base` to HEAD; every model when `base` is empty."""
+def affected_models(
+    project: Project, base: str | None, environ: Mapping[str, str] | None = None
+) -> AffectedModels:
+    """Models affected by the change from `base` to HEAD; every model when `base` is empty.
+
+    `environ` is the environment git runs with (the verb's)."""
     names = list(project.spec.models)
     if not base or base == _NO_COMMIT:
         return AffectedModels(dict.fromkeys(names, "no base commit to compare with"), None, ())
     if base.startswith("-"):
         raise BadInputError(f"'{base}' is not a commit", hint="pass a commit SHA or a branch name")
-    root = project.root
-    _git(
-        root,
-        "rev-parse",
-        "--verify",
-        "--quiet",
-        f"{base}^{{commit}}",
-        failure=f"base commit '{base}' is not in this repository",
-        hint="fetch the full history (actions/checkout with fetch-depth: 0) or pass an existing commit",
-    )
-    changed = tuple(
-        _git(root, "diff", "--name-only", "--no-renames", "-z", f"{base}...HEAD").split("\0")[:-1]
-    )
+    git = Git(project.root, environ or {})
+    if git.local_commit(base) is None:
+        raise ExternalError(
+            f"base commit '{base}' is not in this repository",
+            hint="fetch the full history (actions/checkout with fetch-depth: 0) or pass an existing commit",
+        )
+    changed = tuple(git.changed_files(base))
 
     engine = sorted(f for f in changed if f.startswith(ENGINE_PATHS))
     if engine:
         return AffectedModels(
             dict.fromkeys(names, f"the engine changed ({engine[0]})"), base, changed
         )
-    old = _spec_at(root, base)
+    old = _spec_at(git, base)
     if old is None:
         return AffectedModels(
             dict.fromkeys(names, f"{SPEC_FILE} is missing or unreadable at {base[:12]}"),
@@ -108,28 +106,15 @@ def _section(spec: dict[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _spec_at(root: Path, commit: str) -> dict[str, Any] | None:
+def _spec_at(git: Git, commit: str) -> dict[str, Any] | None:
     """The raw mlops.yaml at `commit`, or None when it is missing there or is not a mapping."""
-    try:
-        text = _git(root, "show", f"{commit}:{SPEC_FILE}")
-    except ExternalError:
+    raw = git.show(commit, SPEC_FILE)
+    if raw is None:
         return None
     try:
-        data = yamlio.parse_text(text, f"{commit[:12]}:{SPEC_FILE}").data
+        data = yamlio.parse_text(
+            raw.decode("utf-8", errors="replace"), f"{commit[:12]}:{SPEC_FILE}"
+        ).data
     except yamlio.YamlLoadError:
         return None
     return data if isinstance(data, dict) else None
-
-
-def _git(root: Path, *args: str, failure: str | None = None, hint: str | None = None) -> str:
-    try:
-        result = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, check=False
-        )
-    except FileNotFoundError:
-        raise ExternalError("git is not installed", hint="install git and run again") from None
-    if result.returncode != 0:
-        detail = result.stderr.strip().splitlines()
-        message = failure or f"git {' '.join(args)} failed" + (f": {detail[-1]}" if detail else "")
-        raise ExternalError(message, hint=hint)
-    return result.stdout

@@ -8,6 +8,7 @@ schedule fired, or the one dispatched by hand.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,9 +34,14 @@ class MatrixPlan:
         return matrix_outputs(self.groups, self.entries)
 
 
-def ci_plan(project: Project, base: str | None, today: dt.date | None = None) -> MatrixPlan:
+def ci_plan(
+    project: Project,
+    base: str | None,
+    today: dt.date | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> MatrixPlan:
     today = today or dt.datetime.now(dt.UTC).date()
-    affected = affected_models(project, base)
+    affected = affected_models(project, base, environ)
     names = list(affected.reasons)
     entries = {
         plan.model: {"model": plan.model, "inputs_sha256": inputs_digest(plan)}

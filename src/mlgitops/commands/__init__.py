@@ -6,7 +6,8 @@ A verb returns an `Outcome`; only `cli.py` prints it and exits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,3 +47,8 @@ class Context:
     verbose: bool = False
     json_output: bool = False
     reporter: Reporter = field(default_factory=NullReporter)
+    # the one clock: UTC, so every verb agrees on the date (waivers expire at UTC midnight)
+    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+
+    def today(self) -> dt.date:
+        return self.clock().astimezone(dt.UTC).date()

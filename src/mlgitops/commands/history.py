@@ -32,7 +32,7 @@ def run(ctx: Context, model: str) -> Outcome:
 
     project = load_project(ctx.root, check_estimators=False)
     spec = project.model(model)  # an unknown name is bad input, with a "did you mean"
-    versions = model_history(ctx.root, model)
+    versions = model_history(ctx.root, model, ctx.environ)
     data = {"ok": True, "model": model, "versions": [v.to_json() for v in versions]}
     table = Table(title=f"history: {model}", title_justify="left")
     table.add_column("v", no_wrap=True)

@@ -200,11 +200,8 @@ def _guess_lines(
 def compiled_workflows(
     files: dict[str, str], data: dict[str, Path] | None = None
 ) -> dict[str, str]:
-    """The workflows the scaffold compiles to (path -> text), or {} when the compiler is absent."""
-    try:
-        from ..ci import WORKFLOWS_DIR, compile_workflows
-    except ImportError:
-        return {}
+    """The workflows the scaffold compiles to (path -> text)."""
+    from ..ci import WORKFLOWS_DIR, compile_workflows
     from ..spec import load_project
 
     # compile from the scaffold as written, in a scratch copy, so nothing lands before every check passed

@@ -7,7 +7,6 @@ GitHub Actions it also writes the matrices as step outputs.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 from typing import Any
 
@@ -63,7 +62,7 @@ def run(
     if drift:
         plan = drift_plan(project, schedule or None, model or None)
     else:
-        plan = ci_plan(project, changed or None, dt.datetime.now(dt.UTC).date())
+        plan = ci_plan(project, changed or None, ctx.today(), ctx.environ)
     matrix = {"include": plan.include}
     data = {**matrix, "has_models": bool(plan.entries), "reasons": plan.reasons}
     return Outcome(

@@ -66,9 +66,7 @@ def run(
         candidate = registry.evidence(registry.ref(model, version))
     production_ref = registry.production_ref(model)
     production = None if production_ref is None else registry.evidence(production_ref)
-    report = evaluate_policies(
-        project, model, candidate, production, today or dt.datetime.now(dt.UTC).date()
-    )
+    report = evaluate_policies(project, model, candidate, production, today or ctx.today())
     if version is None:  # stored with the candidate; registered versions are never rewritten
         workspace.write_candidate_policy(ctx.root, model, PolicyRecord.of(report))
     annotations = [

@@ -66,7 +66,7 @@ def _required(model: str | None) -> str:
 def run(ctx: Context, model: str, *, dry_run: bool = False) -> Outcome:
     from ..promote import promote
 
-    result = promote(ctx.root, model, ctx.environ, dry_run=dry_run)
+    result = promote(ctx.root, model, ctx.environ, dry_run=dry_run, now=ctx.clock())
     return outcome(ctx, result, dry_run=dry_run)
 
 

@@ -56,7 +56,7 @@ def run(
     for name in models:
         project.model(name)  # an unknown name is bad input, with a suggestion
     names = list(models) or list(project.spec.models)
-    today = today or dt.datetime.now(dt.UTC).date()
+    today = today or ctx.today()
     if dry:
         return _dry(ctx, project, names, today)
     from ..execute.driver import run_models

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +27,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, *, today: dt.date | None = None) -> Outcome:
-    today = today or dt.datetime.now(dt.UTC).date()
+    today = today or ctx.today()
     project = load_project(ctx.root, check_estimators=False)
     registry = Registry(ctx.root)
-    branches = _promotion_branches(ctx.root)
+    branches = _promotion_branches(ctx.root, ctx.environ)
     rows = [_model_status(ctx.root, registry, name, branches) for name in project.spec.models]
     for row, trained in zip(rows, _trained(project, registry, today), strict=True):
         row["trained"] = trained
@@ -144,27 +144,9 @@ def _verified(registry: Registry, name: str, pointer: ProductionPointer) -> str:
     return "ok"
 
 
-def _promotion_branches(root: Path) -> set[str]:
+def _promotion_branches(root: Path, environ: Mapping[str, str]) -> set[str]:
     """Local and remote-tracking promotion branches (no network)."""
-    try:
-        out = subprocess.run(
-            [
-                "git",
-                "-C",
-                str(root),
-                "for-each-ref",
-                "--format=%(refname:short)",
-                "refs/heads/mlgitops/promote",
-                "refs/remotes",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return set()
-    names = set()
-    for line in out.stdout.splitlines():
-        names.add(line.split("/", 1)[1] if line.startswith("origin/") else line)
-    return names
+    from ..git import Git
+
+    names = Git(root, environ).ref_names("refs/heads/mlgitops/promote", "refs/remotes")
+    return {name.split("/", 1)[1] if name.startswith("origin/") else name for name in names}

@@ -81,10 +81,8 @@ def onnx_scorer(
     """Score batches with the same version's ONNX model, or say why prediction drift is skipped."""
     if profile.prediction is None:
         return None, "the reference profile holds no holdout scores"
-    try:
-        from ..onnx.score import OnnxScorer
-    except ImportError:
-        return None, "ONNX scoring is not available in this installation"
+    from ..onnx.score import OnnxScorer
+
     try:
         scorer = OnnxScorer(registry.read_artifact(ref, "model.onnx"))
     except FileNotFoundError:

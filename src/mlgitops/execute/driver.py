@@ -12,7 +12,6 @@ artifacts whenever the candidate got as far as its policies.
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,7 +25,18 @@ from ..registry import Registry
 from ..spec import Project
 from ..workspace import cache_dir, drift_report_path, write_candidate
 from .cache import StageCache
-from .results import ConvertResult, RunRecord, StageRecord, StageResult
+from .results import (
+    ConvertResult,
+    DataResult,
+    EvaluateResult,
+    GatesResult,
+    PolicyResult,
+    RegisterResult,
+    RunRecord,
+    StageRecord,
+    StageResult,
+    TrainingResult,
+)
 from .stages import STAGES, RunOptions, Stage, StageContext, StageFailedError, registered_version
 
 if TYPE_CHECKING:
@@ -107,16 +117,22 @@ def lookup(
     )
 
 
-def cached_stages(plan: ModelPlan, cache: StageCache, registry: Registry) -> dict[StageName, bool]:
-    """Which of the plan's stages are done already (what `run --dry` and `status` show)."""
+def done_stages(
+    plan: ModelPlan, cache: StageCache, registry: Registry
+) -> dict[StageName, StageResult]:
+    """The results of the plan's stages that are done already, by stage."""
     found: dict[StageName, StageResult] = {}
-    done: dict[StageName, bool] = {}
     for stage in STAGES:
         result = lookup(stage, plan, cache, registry, found)
         if result is not None:
             found[stage.name] = result
-        done[stage.name] = result is not None
-    return done
+    return found
+
+
+def cached_stages(plan: ModelPlan, cache: StageCache, registry: Registry) -> dict[StageName, bool]:
+    """Which of the plan's stages are done already (what `run --dry` and `status` show)."""
+    found = done_stages(plan, cache, registry)
+    return {stage.name: stage.name in found for stage in STAGES}
 
 
 def run_models(
@@ -141,18 +157,10 @@ def run_models(
 
 
 def _git_commit(root: Path, environ: Mapping[str, str]) -> str | None:
-    """HEAD at `root`, or None outside git (lineage only; never fails a run)."""
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None
+    """HEAD at `root`, or None outside git (lineage only)."""
+    from ..git import Git
+
+    return Git(root, environ).head_commit()
 
 
 def run_model(
@@ -174,7 +182,7 @@ def run_model(
         production=registry.evidence(production_ref) if production_ref else None,
     )
     progress = reporter.task(f"{plan.model}: starting", total=len(STAGES))
-    found = _lookups(ctx, cache)
+    found = done_stages(plan, cache, registry)
     must_run = _must_run(found)
     records: list[StageRecord] = []
     failure: tuple[StageName, StageFailedError] | None = None
@@ -204,16 +212,8 @@ def run_model(
     return _finish(ctx, records, failure, time.perf_counter() - started)
 
 
-def _lookups(ctx: StageContext, cache: StageCache) -> dict[StageName, StageResult]:
-    found: dict[StageName, StageResult] = {}
-    for stage in STAGES:
-        result = lookup(stage, ctx.plan, cache, ctx.registry, found)
-        if result is not None:
-            found[stage.name] = result
-    return found
-
-
 def _must_run(found: Mapping[StageName, StageResult]) -> set[StageName]:
+    """Stages not done yet, and train when one of them needs the fitted pipeline (never cached)."""
     must = {stage.name for stage in STAGES if stage.name not in found}
     if any(stage.needs_fitted and stage.name in must for stage in STAGES):
         must.add("train")
@@ -261,16 +261,7 @@ def _finish(
     failure: tuple[StageName, StageFailedError] | None,
     seconds: float,
 ) -> ModelRun:
-    from .candidate import candidate_files
-    from .results import (
-        ConvertResult,
-        DataResult,
-        EvaluateResult,
-        GatesResult,
-        PolicyResult,
-        RegisterResult,
-        TrainingResult,
-    )
+    from .candidate import candidate_files  # renders the card: Jinja2 only when needed
 
     failed_stage = None if failure is None else failure[0]
     training = ctx.find(TrainingResult)

@@ -205,7 +205,7 @@ def evaluate(
     return EvaluateResult(record=record, plots=plots)
 
 
-def test_gates(
+def check_gates(
     gates: Mapping[str, GateSpec],
     metrics: Mapping[str, float],
     production: CandidateEvidence | None,
@@ -227,9 +227,6 @@ def test_gates(
             markdown=report.to_markdown(),
         )
     return result
-
-
-test_gates.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
 def convert(fitted: TrainResult, onnx: OnnxSpec, dataset: DatasetSpec) -> ConvertResult:
@@ -372,7 +369,7 @@ def _run_evaluate(ctx: StageContext) -> EvaluateResult:
 
 
 def _run_test(ctx: StageContext) -> GatesResult:
-    return test_gates(
+    return check_gates(
         ctx.model.gates,
         ctx.get(TrainingResult).metrics,
         ctx.production,

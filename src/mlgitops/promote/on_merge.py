@@ -17,9 +17,9 @@ from pathlib import Path
 
 from ..ci.affected import affected_models
 from ..errors import CheckFailedError
+from ..git import Git
 from ..spec import load_project
 from ..workspace import candidate_dir
-from .git import Git
 from .promotion import PromotionResult, promote
 
 _MERGE = re.compile(r"^Merge pull request #(\d+) ")

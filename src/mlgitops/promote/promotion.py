@@ -28,13 +28,13 @@ from .. import yamlio
 from ..drift.report import DriftReport
 from ..errors import BadInputError
 from ..evidence import CandidateEvidence
+from ..git import REMOTE, Git
 from ..github import GitHubClient, GitHubError, GitHubSettings, PullRequest
 from ..registry import PRODUCTION, REGISTRY_DIR, ProductionPointer, Registry
 from ..spec import load_project
 from ..workspace import read_drift_record
 from .body import BodyInputs, reason, render_body, title
 from .candidate import Candidate, load_candidate
-from .git import REMOTE, Git
 
 BRANCH_PREFIX = "mlgitops/promote/"
 Action = Literal["created", "updated", "already in production", "dry run"]

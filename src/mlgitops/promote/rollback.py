@@ -14,12 +14,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import BadInputError, CheckFailedError
+from ..git import REMOTE, Git
 from ..github import GitHubClient, GitHubSettings
 from ..policy.report import POLICY_FILE, PolicyRecord
 from ..registry import REGISTRY_DIR, Registry
 from ..spec import load_project
 from .body import ROLLBACK, BodyInputs, render_body, title
-from .git import REMOTE, Git
 from .promotion import PromotionResult, StatusCheck, _publish, _repository, _run_url, branch_name
 
 

@@ -1,4 +1,5 @@
-"""Metrics by name: one registry whose keys are exactly `registries.METRIC_NAMES`.
+"""Metrics by name: `METRICS` is the plugin dict; `registries.METRIC_NAMES` and the
+spec's allowed values are its keys.
 
 Classification labels are strings; `classes` is their sorted order, which is
 also the order of the probability columns. For binary tasks the positive class
@@ -14,11 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-
 from ..errors import BadInputError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy and scikit-learn load inside functions: the spec imports this dict
+    import numpy as np
+
     from ..spec.models import Task
 
 
@@ -28,6 +29,9 @@ class Metric(Protocol):
 
     @property
     def needs_proba(self) -> bool: ...
+
+    @property
+    def higher_is_better(self) -> bool: ...
 
     def __call__(
         self,
@@ -43,6 +47,7 @@ class Metric(Protocol):
 class _Metric:
     task: Task
     needs_proba: bool
+    higher_is_better: bool  # False: a loss
     compute: Callable[[np.ndarray, np.ndarray, np.ndarray | None, Sequence[str], str], float]
 
     def __call__(
@@ -110,6 +115,7 @@ def _roc_auc(
     classes: Sequence[str],
     positive: str,
 ) -> float:
+    import numpy as np
     from sklearn.metrics import roc_auc_score
 
     assert proba is not None
@@ -163,17 +169,17 @@ def _regression(
 
 
 METRICS: dict[str, Metric] = {
-    "accuracy": _Metric("classification", False, _accuracy),
-    "balanced_accuracy": _Metric("classification", False, _balanced_accuracy),
-    "precision": _Metric("classification", False, _averaged("precision")),
-    "recall": _Metric("classification", False, _averaged("recall")),
-    "f1": _Metric("classification", False, _averaged("f1")),
-    "roc_auc": _Metric("classification", True, _roc_auc),
-    "log_loss": _Metric("classification", True, _log_loss),
-    "rmse": _Metric("regression", False, _regression("root_mean_squared_error")),
-    "mae": _Metric("regression", False, _regression("mean_absolute_error")),
-    "r2": _Metric("regression", False, _regression("r2_score")),
-    "mape": _Metric("regression", False, _regression("mean_absolute_percentage_error")),
+    "accuracy": _Metric("classification", False, True, _accuracy),
+    "balanced_accuracy": _Metric("classification", False, True, _balanced_accuracy),
+    "precision": _Metric("classification", False, True, _averaged("precision")),
+    "recall": _Metric("classification", False, True, _averaged("recall")),
+    "f1": _Metric("classification", False, True, _averaged("f1")),
+    "roc_auc": _Metric("classification", True, True, _roc_auc),
+    "log_loss": _Metric("classification", True, False, _log_loss),
+    "rmse": _Metric("regression", False, False, _regression("root_mean_squared_error")),
+    "mae": _Metric("regression", False, False, _regression("mean_absolute_error")),
+    "r2": _Metric("regression", False, True, _regression("r2_score")),
+    "mape": _Metric("regression", False, False, _regression("mean_absolute_percentage_error")),
 }
 
 

@@ -1,6 +1,9 @@
-"""Real git for promotion: read the default branch, commit registry files on top of it, push.
+"""git, the one way mlgitops runs it: the environment the verb was given, one timeout for
+every command, credentials scrubbed from every message.
 
-Nothing here touches the working tree, the index or HEAD of the user's
+Reading: HEAD for lineage, changed files for CI planning, promotion refs for
+status. Promotion reads the default branch, commits registry files on top
+of it and pushes. Nothing here touches the working tree, the index or HEAD of the user's
 checkout: the registry of the base commit is exported to a temporary
 directory, changed there, and committed through a temporary index file. The
 promotion branch is pushed with `--force-with-lease` against the head seen
@@ -18,10 +21,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import BadInputError, ExternalError
+from .errors import BadInputError, ExternalError
 
 REMOTE = "origin"
-GIT_TIMEOUT_SECONDS = 300
+GIT_TIMEOUT_SECONDS = 300  # every command; only fetch, ls-remote and push go over the network
 # Commits made where git has no identity configured (a fresh CI runner).
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
@@ -131,6 +134,22 @@ class Git:
             if sha:
                 return sha
         return None
+
+    def head_commit(self) -> str | None:
+        """HEAD's commit, or None outside a repository or before the first commit."""
+        if self.run("rev-parse", "--is-inside-work-tree", check=False) != "true":
+            return None
+        return self.local_commit("HEAD")
+
+    def changed_files(self, base: str) -> list[str]:
+        """Files changed from the merge base of `base` and HEAD to HEAD."""
+        out = self.run_bytes("diff", "--name-only", "--no-renames", "-z", f"{base}...HEAD")
+        return out.decode().split("\0")[:-1]
+
+    def ref_names(self, *patterns: str) -> list[str]:
+        """Short names of local refs matching `patterns` (no network; none outside git)."""
+        out = self.run("for-each-ref", "--format=%(refname:short)", *patterns, check=False)
+        return out.splitlines()
 
     def commit_info(self, sha: str) -> Commit:
         tree, _, parents = self.run("show", "-s", "--format=%T %P", sha).partition(" ")

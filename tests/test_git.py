@@ -1,4 +1,5 @@
-"""The git side of promotion, with real repositories: commits off the checkout, leases, messages."""
+"""The one git module, with real repositories: reading for lineage, CI and status; promotion's
+commits off the checkout, leases and messages."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from promote.support import git, head_of
 
 from mlgitops.errors import EXIT_EXTERNAL, BadInputError, ExternalError
-from mlgitops.promote.git import Git
+from mlgitops.git import Git
 
 
 @pytest.fixture
@@ -96,3 +97,24 @@ def test_git_errors_name_the_command_and_hide_credentials(repo: tuple[Git, Path]
 def test_outside_a_repository(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="is not a git repository"):
         Git(tmp_path, dict(os.environ)).ensure_repository()
+
+
+def test_reading_head_changes_and_refs(repo: tuple[Git, Path], tmp_path: Path) -> None:
+    g, _ = repo
+    start = g.head_commit()
+    assert start is not None and len(start) == 40
+    (g.root / "data.csv").write_text("x\n1\n", encoding="utf-8")
+    (g.root / "README.md").write_text("changed\n", encoding="utf-8")
+    git(g.root, "add", "-A")
+    git(g.root, "commit", "-q", "-m", "more")
+    assert sorted(g.changed_files(start)) == ["README.md", "data.csv"]
+    git(g.root, "branch", "mlgitops/promote/m")
+    assert g.ref_names("refs/heads/mlgitops/promote") == ["mlgitops/promote/m"]
+
+
+def test_outside_a_repository_reading_finds_nothing(tmp_path: Path) -> None:
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    g = Git(outside, {**os.environ, "GIT_CEILING_DIRECTORIES": str(tmp_path)})
+    assert g.head_commit() is None
+    assert g.ref_names("refs/heads") == []
