@@ -36,7 +36,8 @@ VERBS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with `argv` naming a verb, only that verb's module is imported (start-up)."""
     import importlib
 
     parser = argparse.ArgumentParser(prog="mlgitops", description="GitOps MLOps driven by CI.")
@@ -60,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="repository root (default: the current directory)",
     )
     subparsers = parser.add_subparsers(dest="verb", metavar="COMMAND")
-    for module_name in VERBS.values():
+    verb = _verb_in(argv)
+    for module_name in [VERBS[verb]] if verb else VERBS.values():
         try:
             module = importlib.import_module(f".commands.{module_name}", __package__)
         except ModuleNotFoundError as exc:
@@ -71,9 +73,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _verb_in(argv: Sequence[str] | None) -> str | None:
+    """The verb `argv` runs, if it names one (help and unknown words need every verb)."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word in ("-h", "--help", "--version"):
+            return None
+        if word.startswith("-"):
+            index += 2 if word in ("-C", "--root") else 1
+            continue
+        return word if word in VERBS else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     environ = dict(os.environ if environ is None else environ)
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
