@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest install clean bench bench-env golden
+.PHONY: demo test lint typecheck pytest install clean bench bench-env bench-quick golden
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,11 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-test: lint typecheck pytest
+# --quick: every benchmark runs on small data (behaviour only; timings are not judged)
+bench-quick: $(STAMP)
+	$(BIN)/python benchmarks/run.py --quick --skip-evidently
+
+test: lint typecheck pytest bench-quick
 
 # Regenerate golden files after an intended change; review the diff before committing.
 golden: $(STAMP)
@@ -47,6 +51,7 @@ $(EVIDENTLY_VENV)/.installed: benchmarks/requirements-evidently.txt
 
 bench-env: $(EVIDENTLY_VENV)/.installed
 
+# Writes docs/benchmarks.md, ends with `goals met: N/M` and fails when a goal is missed.
 bench: $(STAMP) bench-env
 	$(BIN)/python benchmarks/run.py
 
