@@ -14,6 +14,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DataFileError
@@ -61,6 +62,35 @@ def validate_frame(
         return arrow_column(series), lambda: series
 
     return _validate(names, len(frame), column, dataset, file, row_offset, dataset_checks)
+
+
+def read_and_validate(
+    path: Path, display: str, dataset: DatasetSpec
+) -> tuple[pd.DataFrame, DataValidationReport]:
+    """Read a dataset's file with its declared types and validate it.
+
+    A CSV that fails is read again as text and validated again, so the
+    report shows the failing cells as written ('NA', not a blank).
+    """
+    from .read import read_table
+
+    frame = read_table(path, display, dataset.columns)
+    report = validate_frame(frame, dataset, file=display)
+    if not report.passed and _is_csv(display) and parsed_while_read(frame, dataset):
+        frame = read_table(path, display)
+        report = validate_frame(frame, dataset, file=display)
+    return frame, report
+
+
+def parsed_while_read(frame: pd.DataFrame, dataset: DatasetSpec) -> bool:
+    """Whether the CSV reader typed a declared number or boolean column (else all is text)."""
+    from pandas.api.types import is_string_dtype
+
+    return any(
+        name in frame.columns and not is_string_dtype(frame[name].dtype)
+        for name, column in dataset.columns.items()
+        if column.type in ("integer", "number", "boolean")
+    )
 
 
 def validate_table(

@@ -184,18 +184,18 @@ def _validate_data(
     project: Project, plan: ModelPlan, cache: StageCache, art: _Artifacts, timer: _StageTimer
 ) -> Any:
     from ..data.read import read_table
-    from ..data.validate import coerce_frame, validate_frame
+    from ..data.validate import coerce_frame, read_and_validate
 
     dataset = project.spec.datasets[plan.dataset]
     key = plan.stage("validate-data").key
     timer.start("validate-data")
-    frame = read_table(project.path(dataset.path), dataset.path)
     cached = cache.get_json("validate-data", key)
     if cached is not None:
+        frame = read_table(project.path(dataset.path), dataset.path, dataset.columns)
         art.data = DataEvidence.model_validate(cached)
         timer.cached("validate-data", f"{art.data.rows} rows, unchanged")
         return coerce_frame(frame, dataset)
-    report = validate_frame(frame, dataset, file=dataset.path)
+    frame, report = read_and_validate(project.path(dataset.path), dataset.path, dataset)
     art.data = report.to_evidence(dataset.path, plan.data_sha256)
     timer.result.data = art.data.model_dump(mode="json")
     if not report.passed:
