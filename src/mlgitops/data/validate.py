@@ -100,11 +100,14 @@ def validate_table(
     file: str,
     row_offset: int = 0,
     dataset_checks: bool = True,
+    threads: int | None = None,
 ) -> DataValidationReport:
     """`validate_frame` for an Arrow table or record batch, from any reader.
 
     Clean columns are checked on the Arrow data itself; only a column that
     fails (or needs parsing) becomes a pandas column, to find its rows.
+    `threads`: at most this many columns at once (default: one per core); a
+    caller that already keeps the other core busy passes 1.
     """
     names = list(table.schema.names)
 
@@ -112,7 +115,9 @@ def validate_table(
         array = table.column(name)
         return arrow_column(array), lambda: _as_series(array)
 
-    return _validate(names, table.num_rows, column, dataset, file, row_offset, dataset_checks)
+    return _validate(
+        names, table.num_rows, column, dataset, file, row_offset, dataset_checks, threads
+    )
 
 
 def _as_series(array: Any) -> pd.Series:
@@ -132,6 +137,7 @@ def _validate(
     file: str,
     row_offset: int,
     dataset_checks: bool,
+    threads: int | None = None,
 ) -> DataValidationReport:
     duplicated = sorted(name for name, count in Counter(names).items() if count > 1)
     if duplicated:
@@ -164,10 +170,15 @@ def _validate(
     present = [name for name in declared if name in names]
     null_counts: dict[str, int] = {}
     # pyarrow and numpy release the GIL, so columns are checked side by side.
-    with ThreadPoolExecutor(max_workers=_workers(rows, len(present))) as pool:
-        for name, (null_count, found) in zip(present, pool.map(check, present), strict=True):
-            null_counts[name] = null_count
-            failures += found
+    workers = _workers(rows, len(present)) if threads is None else max(1, threads)
+    if workers == 1:
+        results = [check(name) for name in present]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(check, present))
+    for name, (null_count, found) in zip(present, results, strict=True):
+        null_counts[name] = null_count
+        failures += found
 
     report = DataValidationReport(
         file=file,

@@ -29,6 +29,11 @@ class Binner:
         self._lower = np.concatenate(([-np.inf], self.edges))  # bin i is [lower[i], upper[i])
         self._upper = np.concatenate((self.edges, [np.inf]))
         self._grid = self._make_grid()
+        # x * scale + (1 - origin * scale) errs by about eps * |x| / span cells: far below
+        # the one cell the grid tolerates while the edges sit near zero relative to their span
+        span = float(self.edges[-1] - self.edges[0]) if self.edges.size >= 2 else 0.0
+        magnitude = float(np.max(np.abs(self.edges))) if self.edges.size else 0.0
+        self._fused = span > 0 and magnitude / span < 1e6
 
     def _make_grid(self) -> tuple[float, float, np.ndarray, bool] | None:
         """(origin, cells per unit, table, integral). table[c + 1] is the bin of grid cell
@@ -85,10 +90,15 @@ class Binner:
             return np.searchsorted(self.edges, values, side="right")
         origin, scale, table, integral = self._grid
         with np.errstate(over="ignore", invalid="ignore"):  # huge values clip like any outlier
-            cell = values - origin
-            if scale != 1.0:
+            if integral:
+                cell = values - (origin - 1.0)  # exact for whole numbers
+            elif self._fused:  # (x - origin) * scale + 1 in two passes, not three
+                cell = values * scale
+                cell += 1.0 - origin * scale
+            else:
+                cell = values - origin
                 cell *= scale
-        cell += 1.0
+                cell += 1.0
         np.clip(cell, 0.0, float(table.size - 1), out=cell)
         bins = table[cell.astype(np.intp)]
         if integral and not whole:

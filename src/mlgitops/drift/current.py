@@ -148,6 +148,7 @@ class CurrentValidation:
                 file=batch.file,
                 row_offset=batch.row_offset,
                 dataset_checks=False,
+                threads=1,  # this runs on the prefetch thread, beside detection on the other core
             )
             known = self.reports.get(batch.file)
             self.reports[batch.file] = report if known is None else known.merge(report)
