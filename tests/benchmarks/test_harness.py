@@ -143,3 +143,19 @@ def test_every_registered_module_has_a_rows_function() -> None:
     for name in names:
         source = (BENCHMARKS / f"{name}.py").read_text(encoding="utf-8")
         assert "\ndef rows(settings: Settings) -> list[Row]:" in source, name
+
+
+def test_every_goal_met_exits_zero(
+    harness: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "bench_allmet.py").write_text(
+        "from harness import Row, at_least\n\n"
+        "def rows(settings):\n"
+        "    return [Row('fast enough', '1 ms', 'other 9 ms', 9.0, at_least(3))]\n",
+        encoding="utf-8",
+    )
+    sys.modules.pop("bench_allmet", None)
+    code = harness.main(["--output", str(tmp_path / "b.md")], registry=["bench_allmet"])  # type: ignore[attr-defined]
+    assert code == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "goals met: 1/1"
+    sys.modules.pop("bench_allmet", None)
