@@ -1,8 +1,8 @@
 """The command line: parse arguments, call a verb, print its outcome, exit.
 
 This is the one module that prints and exits. Errors become messages and exit
-statuses (0 ok, 1 check failed, 2 bad input, 3 outside service failed); a
-traceback is shown only with --verbose.
+statuses (0 ok, 1 check failed, 2 bad input, 3 outside service failed, 4 a
+bug in mlgitops); a traceback is shown only with --verbose.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from . import __version__
 from .commands import Annotation, Context, Outcome
-from .errors import EXIT_BAD_INPUT, EXIT_EXTERNAL, MlgitopsError, SpecError
+from .errors import EXIT_BAD_INPUT, EXIT_EXTERNAL, EXIT_INTERNAL, MlgitopsError, SpecError
 
 # verb -> module under mlgitops.commands; imported only when that verb runs
 VERBS = {
@@ -121,15 +121,19 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return 130
     except (SystemExit, GeneratorExit):
         raise
-    except BaseException as exc:  # an engine bug, an outside failure, a panic in a native extension
+    except OSError as exc:  # the disk or the system refused (full, read-only, permissions)
+        if args.verbose:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        print("hint: run again with --verbose for the traceback", file=sys.stderr)
+        return EXIT_EXTERNAL
+    except BaseException as exc:  # anything else is unanticipated (incl. native-extension panics)
         if args.verbose:
             raise
         print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
-        print(
-            "hint: run again with --verbose for the traceback, and report it if it is a bug",
-            file=sys.stderr,
-        )
-        return EXIT_EXTERNAL if isinstance(exc, OSError) else EXIT_BAD_INPUT
+        print("this is a bug in mlgitops; please report it", file=sys.stderr)
+        print("hint: run again with --verbose for the traceback", file=sys.stderr)
+        return EXIT_INTERNAL
     _emit(outcome, context)
     return outcome.exit_code
 

@@ -1,6 +1,7 @@
 """The error hierarchy: every user-facing failure carries its exit status.
 
-Exit status: 0 ok, 1 a check failed, 2 bad input, 3 an outside service failed.
+Exit status: 0 ok, 1 a check failed, 2 bad input, 3 an outside service failed,
+4 an internal error (a bug in mlgitops: any exception that is not one of these).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_EXTERNAL = 3
+EXIT_INTERNAL = 4
 
 
 @dataclass(frozen=True)

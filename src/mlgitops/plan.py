@@ -1,21 +1,45 @@
-"""The plan: per model, the stages to run, their inputs and cache keys.
+"""The plan: per model, the stages to run and the cache key of each.
 
-A plain data structure shared by `run`, `run --dry`, `status` and the
-workflow compiler. Building it reads files (to hash them) but imports no
+A plain data structure shared by `run`, `run --dry`, `status` and CI
+planning. Building it reads files (to hash them) but imports no
 machine-learning library.
+
+Each stage's key covers exactly what that stage reads, nothing more:
+
+- `validate-data`: the data file, the dataset's columns and checks;
+- `train`: the data file, the columns and target, the model's task,
+  features, split and metrics, the resolved pipeline, library versions
+  (not gates, policies, drift, promotion or runner settings);
+- `test`: the trained metrics (train key), the gates, the production version;
+- `convert`: the trained model (train key) and the `onnx` settings;
+- `policy`: the evidence it judges (validate, test, convert keys and the
+  drift report), the policy files, the model's spec section (rules read
+  `spec`), the date (waivers expire);
+- `register`: the model's bytes (convert key); a version whose `model.onnx`
+  has the same digest is the same model and is never registered twice.
+
+Adding a stage: add its name to `StageName` (in run order) and a key
+function to `_KEYS`; the executor's stage table (`execute/stages.py`) gets
+the function that runs it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
+from typing import Any, Literal, get_args
 
 from .spec import Project
+from .spec.models import DatasetSpec, ModelSpec
 
-# Library versions that change what training produces; part of every cache key.
+StageName = Literal["validate-data", "train", "test", "convert", "policy", "register"]
+STAGE_NAMES: tuple[StageName, ...] = get_args(StageName)
+
+# Library versions that change what training produces; part of the data-reading keys.
 KEY_LIBRARIES = (
     "mlgitops",
     "scikit-learn",
@@ -47,8 +71,21 @@ def digest(*parts: Any) -> str:
 
 
 @dataclass(frozen=True)
+class PlanInputs:
+    """What the keys read besides the spec: file digests, the registry, the clock."""
+
+    data_sha256: str
+    pipeline: Mapping[str, Any]  # the resolved pipeline (inline or from its file), as JSON
+    policy_digests: Mapping[str, str]  # policy file -> sha256
+    production_sha256: str | None  # model.onnx of the production version
+    drift_sha256: str | None  # the model's last drift report
+    today: dt.date
+    versions: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class StagePlan:
-    name: str
+    name: StageName
     key: str  # content hash of everything the stage reads
 
 
@@ -57,7 +94,7 @@ class ModelPlan:
     model: str
     dataset: str
     input_files: tuple[str, ...]  # repo-relative files the model's result depends on
-    spec_sha256: str  # of the model's spec section and its dataset's section
+    spec_sha256: str  # of the model's spec section and its dataset's section (lineage)
     data_sha256: str
     pipeline_sha256: str
     stages: tuple[StagePlan, ...]
@@ -69,10 +106,84 @@ class ModelPlan:
         Gates and policies are re-checked against each day's production version,
         but they do not change the model, so they are not part of its identity.
         """
-        return self.stage("convert").key
+        return self.key("convert")
 
-    def stage(self, name: str) -> StagePlan:
+    def key(self, name: StageName) -> str:
+        return self.stage(name).key
+
+    def stage(self, name: StageName) -> StagePlan:
         return next(s for s in self.stages if s.name == name)
+
+
+KeyFunction = Callable[[ModelSpec, DatasetSpec, PlanInputs, Mapping[StageName, str]], str]
+
+
+def _dump(section: Any) -> Any:
+    return section.model_dump(mode="json", by_alias=True)
+
+
+def _validate_key(
+    model: ModelSpec, dataset: DatasetSpec, inputs: PlanInputs, keys: Mapping[StageName, str]
+) -> str:
+    checked = {k: _dump(dataset)[k] for k in ("path", "target", "columns", "checks")}
+    return digest("validate-data", inputs.data_sha256, checked, inputs.versions)
+
+
+def _train_key(
+    model: ModelSpec, dataset: DatasetSpec, inputs: PlanInputs, keys: Mapping[StageName, str]
+) -> str:
+    read = {
+        "dataset": {k: _dump(dataset)[k] for k in ("path", "target", "columns")},
+        "task": model.task,
+        "features": _dump(model.features),
+        "split": _dump(model.split),
+        "metrics": list(model.metrics),
+        "pipeline": dict(inputs.pipeline),
+    }
+    return digest("train", inputs.data_sha256, read, inputs.versions)
+
+
+def _test_key(
+    model: ModelSpec, dataset: DatasetSpec, inputs: PlanInputs, keys: Mapping[StageName, str]
+) -> str:
+    gates = {name: _dump(gate) for name, gate in model.gates.items()}
+    return digest("test", keys["train"], gates, inputs.production_sha256)
+
+
+def _convert_key(
+    model: ModelSpec, dataset: DatasetSpec, inputs: PlanInputs, keys: Mapping[StageName, str]
+) -> str:
+    return digest("convert", keys["train"], _dump(model.onnx))
+
+
+def _policy_key(
+    model: ModelSpec, dataset: DatasetSpec, inputs: PlanInputs, keys: Mapping[StageName, str]
+) -> str:
+    return digest(
+        "policy",
+        [keys["validate-data"], keys["test"], keys["convert"]],
+        dict(inputs.policy_digests),
+        _dump(model),
+        inputs.drift_sha256,
+        inputs.today.isoformat(),
+    )
+
+
+def _register_key(
+    model: ModelSpec, dataset: DatasetSpec, inputs: PlanInputs, keys: Mapping[StageName, str]
+) -> str:
+    return keys["convert"]  # the registry holds one version per model (by bytes)
+
+
+_KEYS: dict[StageName, KeyFunction] = {
+    "validate-data": _validate_key,
+    "train": _train_key,
+    "test": _test_key,
+    "convert": _convert_key,
+    "policy": _policy_key,
+    "register": _register_key,
+}
+assert tuple(_KEYS) == STAGE_NAMES  # run order is the Literal's order
 
 
 def model_input_files(project: Project, name: str) -> list[str]:
@@ -85,57 +196,41 @@ def model_input_files(project: Project, name: str) -> list[str]:
     return files
 
 
-def plan_model(
+def plan_inputs(
     project: Project,
     name: str,
-    file_digests: dict[str, str],
+    data_sha256: str,
     *,
-    production_sha256: str | None = None,
-    drift_sha256: str | None = None,
-    today: str = "",
-    versions: dict[str, str] | None = None,
-) -> ModelPlan:
-    """Plan one model.
+    production_sha256: str | None,
+    drift_sha256: str | None,
+    today: dt.date,
+    versions: Mapping[str, str],
+) -> PlanInputs:
+    model = project.spec.models[name]
+    return PlanInputs(
+        data_sha256=data_sha256,
+        pipeline=_dump(project.pipelines[name]),
+        policy_digests={path: project.file_digests[path] for path in model.policies},
+        production_sha256=production_sha256,
+        drift_sha256=drift_sha256,
+        today=today,
+        versions=versions,
+    )
 
-    `file_digests` maps repo-relative data paths to sha256 (hashed once per run).
-    Gates and policies also depend on the production version (max_drop,
-    no-regression rules) and on the date (waivers expire), so both are part of
-    the keys of `test` and `policy`.
-    """
-    versions = versions or library_versions()
+
+def plan_model(project: Project, name: str, inputs: PlanInputs) -> ModelPlan:
+    """Plan one model: the key of every stage, in run order."""
     model = project.spec.models[name]
     dataset = project.spec.datasets[model.dataset]
-    spec_section = {
-        "model": model.model_dump(mode="json", by_alias=True),
-        "dataset": dataset.model_dump(mode="json", by_alias=True),
-    }
-    spec_sha = digest(spec_section)
-    data_sha = file_digests[dataset.path]
-    pipeline = project.pipelines[name].model_dump(mode="json", by_alias=True)
-    pipeline_sha = digest(pipeline)
-    policy_digests = {path: project.file_digests[path] for path in model.policies}
-
-    validate_key = digest("validate-data", data_sha, spec_section["dataset"], versions)
-    train_key = digest("train", validate_key, spec_sha, pipeline_sha, versions)
-    gates = {k: v.model_dump() for k, v in model.gates.items()}
-    test_key = digest("test", train_key, gates, production_sha256)
-    convert_key = digest("convert", train_key, model.onnx.model_dump())
-    policy_key = digest("policy", test_key, convert_key, policy_digests, today, drift_sha256)
-    register_key = digest("register", policy_key)
-    stages = (
-        StagePlan("validate-data", validate_key),
-        StagePlan("train", train_key),
-        StagePlan("test", test_key),
-        StagePlan("convert", convert_key),
-        StagePlan("policy", policy_key),
-        StagePlan("register", register_key),
-    )
+    keys: dict[StageName, str] = {}
+    for stage, key in _KEYS.items():
+        keys[stage] = key(model, dataset, inputs, keys)
     return ModelPlan(
         model=name,
         dataset=model.dataset,
         input_files=tuple(model_input_files(project, name)),
-        spec_sha256=spec_sha,
-        data_sha256=data_sha,
-        pipeline_sha256=pipeline_sha,
-        stages=stages,
+        spec_sha256=digest({"model": _dump(model), "dataset": _dump(dataset)}),
+        data_sha256=inputs.data_sha256,
+        pipeline_sha256=digest(dict(inputs.pipeline)),
+        stages=tuple(StagePlan(stage, key) for stage, key in keys.items()),
     )

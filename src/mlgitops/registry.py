@@ -181,6 +181,22 @@ class Registry:
                 return ref
         return None
 
+    def find_same_model(
+        self, model: str, cache_key: str, onnx_sha256: str | None
+    ) -> VersionRef | None:
+        """The version holding this model: trained from the same inputs, or with the same
+        `model.onnx` bytes (a version must be a new model, not a new label on an old one)."""
+        found = self.find_by_cache_key(model, cache_key)
+        if found is not None or onnx_sha256 is None:
+            return found
+        for version in reversed(self.versions(model)):
+            ref = self.ref(model, version)
+            if (ref.path / MANIFEST).is_file() and self.manifest(ref).get(
+                "model.onnx"
+            ) == onnx_sha256:
+                return ref
+        return None
+
     # --- writing ---------------------------------------------------------------
 
     def register(self, model: str, artifacts: Mapping[str, bytes]) -> VersionRef:

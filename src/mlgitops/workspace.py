@@ -1,18 +1,40 @@
-"""The local workspace `.mlgitops/` (not in git): stage cache and the last candidate per model.
+"""The local workspace `.mlgitops/` (not in git): stage cache, the last candidate and drift report per model.
 
 `run` leaves each model's latest candidate in `.mlgitops/candidates/<model>/`
-(the same files a registered version holds) so that `policy`, `promote` and
-CI artifact uploads can use it whether or not it was registered.
+(the same files a registered version holds, plus `result.json`) so that
+`policy`, `promote` and CI artifact uploads can use it whether or not it
+was registered. `drift` leaves its last report in `.mlgitops/drift/<model>.json`.
+
+This module is the one reader and writer of those files. Each is a pydantic
+record with a `format_version`; a file written in another layout is refused
+with a message saying how to rebuild it, never half-read.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import atomic
+from .errors import BadInputError
 from .evidence import CandidateEvidence
 
+if TYPE_CHECKING:
+    from .drift.report import DriftReport
+    from .execute.results import RunRecord
+    from .policy.report import PolicyRecord
+
 WORKSPACE_DIR = ".mlgitops"
+RESULT_FILE = "result.json"
+EVIDENCE_FILE = "evidence.json"
+DRIFT_RECORD_VERSION = 1
+RELEASE_RECORD_VERSION = 1
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def workspace(root: Path) -> Path:
@@ -27,14 +49,198 @@ def cache_dir(root: Path) -> Path:
     return workspace(root) / "cache"
 
 
-def load_candidate_evidence(root: Path, model: str) -> CandidateEvidence | None:
-    """The evidence of the model's last candidate, or None when `run` has not made one."""
-    path = candidate_dir(root, model) / "evidence.json"
-    if not path.is_file():
-        return None
-    return CandidateEvidence.model_validate(json.loads(path.read_text(encoding="utf-8")))
-
-
 def drift_report_path(root: Path, model: str) -> Path:
     """Where `mlgitops drift` leaves its last report for the model (read by run, status, promote)."""
     return workspace(root) / "drift" / f"{model}.json"
+
+
+# --- reading, one way for every record ----------------------------------------------------
+
+
+def _show(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def read_record(path: Path, kind: type[M], *, root: Path, current: int, hint: str) -> M | None:
+    """The record in `path` (None when there is none); BadInputError for a broken or foreign file."""
+    shown = _show(path, root)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise BadInputError(f"{shown} cannot be read: {exc.strerror}", hint=hint) from None
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise BadInputError(f"{shown} is not JSON: {exc}", hint=hint) from None
+    found = data.get("format_version") if isinstance(data, dict) else None
+    if found != current:
+        raise BadInputError(
+            f"{shown} was written by another version of mlgitops "
+            f"(format_version {found!r}; this one reads {current})",
+            hint=hint,
+        )
+    try:
+        return kind.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        raise BadInputError(f"{shown}: {field}: {error['msg']}", hint=hint) from None
+
+
+def _record_bytes(record: BaseModel) -> bytes:
+    return record.model_dump_json(indent=2).encode() + b"\n"
+
+
+# --- the candidate ------------------------------------------------------------------------
+
+
+def write_candidate(root: Path, record: RunRecord, artifacts: Mapping[str, bytes]) -> None:
+    """Replace the model's workspace candidate: its artifacts (when it got that far) and result.json."""
+    files = dict(artifacts)
+    files[RESULT_FILE] = _record_bytes(record)
+    atomic.replace_directory(candidate_dir(root, record.model), files)
+
+
+def read_run_record(root: Path, model: str) -> RunRecord | None:
+    """The record of the model's last run here, or None when it has not run here."""
+    from .execute.results import RUN_RECORD_VERSION, RunRecord
+
+    return read_record(
+        candidate_dir(root, model) / RESULT_FILE,
+        RunRecord,
+        root=root,
+        current=RUN_RECORD_VERSION,
+        hint=f"run `mlgitops run {model}` again to rebuild the candidate",
+    )
+
+
+def load_candidate_evidence(root: Path, model: str) -> CandidateEvidence | None:
+    """The evidence of the model's last candidate, or None when `run` has not made one."""
+    path = candidate_dir(root, model) / EVIDENCE_FILE
+    shown = _show(path, root)
+    hint = f"run `mlgitops run {model}` again to rebuild the candidate"
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        return CandidateEvidence.model_validate_json(raw)
+    except ValidationError as exc:
+        raise BadInputError(
+            f"{shown} cannot be read: {str(exc).splitlines()[0]}", hint=hint
+        ) from None
+
+
+def policy_bytes(record: PolicyRecord) -> bytes:
+    """`policy.json` as stored beside a candidate and in the registry."""
+    return _record_bytes(record)
+
+
+def write_candidate_policy(root: Path, model: str, record: PolicyRecord) -> None:
+    atomic.write_bytes(candidate_dir(root, model) / _policy_file(), policy_bytes(record))
+
+
+def read_candidate_policy(root: Path, model: str) -> PolicyRecord | None:
+    from .policy.report import POLICY_RECORD_VERSION, PolicyRecord
+
+    return read_record(
+        candidate_dir(root, model) / _policy_file(),
+        PolicyRecord,
+        root=root,
+        current=POLICY_RECORD_VERSION,
+        hint=f"run `mlgitops policy {model}` to evaluate the candidate again",
+    )
+
+
+def _policy_file() -> str:
+    from .policy.report import POLICY_FILE
+
+    return POLICY_FILE
+
+
+# --- the drift report ---------------------------------------------------------------------
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DriftRecord(_Record):
+    """`.mlgitops/drift/<model>.json`: what the last `mlgitops drift` found for the model.
+
+    `report` is `DriftReport.to_dict()` when drift was computed; when the current
+    data failed validation it is None and `data_validation` says why.
+    """
+
+    format_version: int = DRIFT_RECORD_VERSION
+    status: Literal["drift", "no-drift", "invalid-data"]
+    model: str
+    version: int  # the production version the current data was compared with
+    source: str
+    dataset_drifted: bool
+    report: dict[str, Any] | None = None
+    data_validation: list[dict[str, Any]] = Field(default_factory=list)
+
+    def drift_report(self) -> DriftReport | None:
+        from .drift.report import DriftReport
+
+        return None if self.report is None else DriftReport.from_dict(self.report)
+
+
+def write_drift_record(root: Path, record: DriftRecord) -> None:
+    atomic.write_bytes(drift_report_path(root, record.model), _record_bytes(record))
+
+
+def read_drift_record(root: Path, model: str) -> DriftRecord | None:
+    return read_record(
+        drift_report_path(root, model),
+        DriftRecord,
+        root=root,
+        current=DRIFT_RECORD_VERSION,
+        hint=f"run `mlgitops drift {model}` again (or delete the file)",
+    )
+
+
+def drift_record_of(report: DriftReport) -> DriftRecord:
+    assert report.model is not None and report.version is not None
+    return DriftRecord(
+        status="drift" if report.dataset_drifted else "no-drift",
+        model=report.model,
+        version=report.version,
+        source=report.source or "",
+        dataset_drifted=report.dataset_drifted,
+        report=report.to_dict(),
+    )
+
+
+# --- the release bundle -------------------------------------------------------------------
+
+
+class ReleaseRecord(_Record):
+    """`release.json` in each model's release bundle."""
+
+    format_version: int = RELEASE_RECORD_VERSION
+    model: str
+    version: int
+    sha256: dict[str, str]  # artifact -> digest, as in the version's manifest
+    promoted_at: str
+    pull_request: int | None = None
+
+
+def release_bytes(record: ReleaseRecord) -> bytes:
+    return _record_bytes(record)
+
+
+def read_release_record(path: Path, root: Path) -> ReleaseRecord | None:
+    return read_record(
+        path,
+        ReleaseRecord,
+        root=root,
+        current=RELEASE_RECORD_VERSION,
+        hint="build the bundle again with `mlgitops release`",
+    )

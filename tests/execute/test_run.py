@@ -252,3 +252,116 @@ def test_retraining_after_drift_records_the_drift_as_evidence(tmp_path: Path) ->
     )
     assert evidence["drift"]["dataset_drifted"] is True
     assert set(evidence["drift"]["drifted_features"]) == drifted
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_labels_reviewers_gates_and_policies_never_retrain_or_register_again(
+    tmp_path: Path,
+) -> None:
+    root = write_sklearn_project(tmp_path)
+    (root / "policies").mkdir()
+    (root / "policies/size.yaml").write_text(
+        "policy: size\nrules:\n  - name: small\n    rule: candidate.onnx.size_bytes <= 10 * 1024 * 1024\n"
+    )
+    spec = root / "mlops.yaml"
+    _edit(
+        spec,
+        "      accuracy: {min: 0.85}\n",
+        "      accuracy: {min: 0.85}\n    policies: [policies/size.yaml]\n",
+    )
+    code, data = run_cli(root, "run", "iris-species")
+    assert code == 0, data
+    assert data["models"][0]["registered"] == "new"
+    changes = [
+        (
+            "labels",
+            spec,
+            "    policies: [policies/size.yaml]\n",
+            "    policies: [policies/size.yaml]\n    promotion: {labels: [ml]}\n",
+        ),
+        (
+            "reviewers",
+            spec,
+            "promotion: {labels: [ml]}",
+            "promotion: {labels: [ml], reviewers: [ada]}",
+        ),
+        ("gate bound", spec, "accuracy: {min: 0.85}", "accuracy: {min: 0.8}"),
+        ("policy", root / "policies/size.yaml", "10 * 1024 * 1024", "20 * 1024 * 1024"),
+    ]
+    for what, path, old, new in changes:
+        _edit(path, old, new)
+        code, data = run_cli(root, "run", "iris-species")
+        assert code == 0, (what, data)
+        model = data["models"][0]
+        stages = {s["name"]: s["status"] for s in model["stages"]}
+        assert stages["train"] == "cached" and stages["convert"] == "cached", (what, stages)
+        assert stages["register"] == "cached", (what, stages)
+        assert model["registered"] == "existing" and model["version"] == 1, what
+        assert Registry(root).versions("iris-species") == [1], what
+    # the gate change re-evaluated the gates, the policy change the policies
+    assert stages["policy"] == "ran"
+
+
+def test_a_refused_candidate_registers_once_when_its_gate_is_relaxed(tmp_path: Path) -> None:
+    root = write_sklearn_project(tmp_path)
+    spec = root / "mlops.yaml"
+    _edit(spec, "accuracy: {min: 0.85}", "accuracy: {min: 0.999}")
+    assert run_cli(root, "run", "iris-species")[0] == 1
+    _edit(spec, "accuracy: {min: 0.999}", "accuracy: {min: 0.9}")
+    code, data = run_cli(root, "run", "iris-species")
+    assert code == 0, data
+    # the refused candidate never reached convert, so it is trained again (a fitted
+    # pipeline is never cached), and registered once
+    assert data["models"][0]["registered"] == "new"
+    _edit(spec, "accuracy: {min: 0.9}", "accuracy: {min: 0.85}")
+    code, data = run_cli(root, "run", "iris-species")
+    stages = {s["name"]: s["status"] for s in data["models"][0]["stages"]}
+    assert stages["train"] == "cached" and stages["test"] == "ran"
+    assert code == 0 and data["models"][0]["registered"] == "existing"
+    assert Registry(root).versions("iris-species") == [1]
+
+
+def test_dry_run_and_status_agree_with_the_run_on_what_is_cached(tmp_path: Path) -> None:
+    root = write_sklearn_project(tmp_path)
+    code, plan = run_cli(root, "run", "--dry", "iris-species")
+    assert code == 0 and not any(row["cached"] for row in plan["plan"])
+    assert run_cli(root, "run", "iris-species")[0] == 0
+    code, plan = run_cli(root, "run", "--dry", "iris-species")
+    cached = {row["stage"]: row["cached"] for row in plan["plan"]}
+    # iris lists no policy files: that stage is skipped, never cached
+    assert cached == {
+        "validate-data": True,
+        "train": True,
+        "test": True,
+        "convert": True,
+        "policy": False,
+        "register": True,
+    }
+    code, status = run_cli(root, "status")
+    rows = {row["model"]: row for row in status["models"]}
+    assert rows["iris-species"]["trained"] is True and rows["iris-species"]["last_run"] == "passed"
+    assert rows["diabetes-progression"]["trained"] is False
+    pipeline = root / "pipelines/iris.yaml"
+    _edit(pipeline, "C: 2.0", "C: 0.5")
+    code, status = run_cli(root, "status")
+    rows = {row["model"]: row for row in status["models"]}
+    assert rows["iris-species"]["trained"] is False
+    assert rows["iris-species"]["last_run"] == "passed, stale"
+
+
+def test_a_run_record_from_another_version_is_refused_by_name(tmp_path: Path) -> None:
+    root = write_sklearn_project(tmp_path)
+    assert run_cli(root, "run", "iris-species")[0] == 0
+    result = root / ".mlgitops/candidates/iris-species/result.json"
+    data = json.loads(result.read_text())
+    data["format_version"] = 99
+    result.write_text(json.dumps(data))
+    code, out = run_cli(root, "status")
+    assert code == 2
+    assert "result.json was written by another version of mlgitops" in out["error"]
+    assert "mlgitops run iris-species" in out["hint"]

@@ -13,7 +13,9 @@ from github.fake_server import FakeGitHub, serve
 from promote.support import BRANCH, DRIFTED, MODEL, Project, git, head_of, make_project, show
 
 from mlgitops.cli import main
+from mlgitops.drift.report import DriftReport
 from mlgitops.registry import Registry
+from mlgitops.workspace import drift_record_of, write_drift_record
 
 
 @pytest.fixture(scope="module")
@@ -134,9 +136,7 @@ def test_retrain_updates_the_branch_and_the_pull_request(
 def test_drift_report_is_the_reason(
     project: Project, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    drift = project.root / ".mlgitops/drift" / f"{MODEL}.json"
-    drift.parent.mkdir(parents=True, exist_ok=True)
-    drift.write_text(json.dumps(DRIFTED), encoding="utf-8")
+    write_drift_record(project.root, drift_record_of(DriftReport.from_dict(DRIFTED)))
     code, data, err = project.cli(capsys, project.environ(fake), "promote", MODEL)
     assert code == 0, (data, err)
     assert data["title"] == f"Promote {MODEL} to version 1 after drift"

@@ -7,14 +7,12 @@ schedule fired, or the one dispatched by hand.
 
 from __future__ import annotations
 
-import hashlib
-import json
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ..atomic import sha256_file
 from ..errors import BadInputError
-from ..plan import model_input_files
+from ..plan import ModelPlan, digest
 from ..spec import Project
 from ..spec.load import suggest
 from .affected import affected_models
@@ -35,30 +33,28 @@ class MatrixPlan:
         return matrix_outputs(self.groups, self.entries)
 
 
-def ci_plan(project: Project, base: str | None) -> MatrixPlan:
+def ci_plan(project: Project, base: str | None, today: dt.date | None = None) -> MatrixPlan:
+    today = today or dt.datetime.now(dt.UTC).date()
     affected = affected_models(project, base)
-    hashes: dict[str, str] = {}
+    names = list(affected.reasons)
     entries = {
-        name: {"model": name, "inputs_sha256": inputs_digest(project, name, hashes)}
-        for name in affected.reasons
+        plan.model: {"model": plan.model, "inputs_sha256": inputs_digest(plan)}
+        for plan in _plans(project, names, today)
     }
     return MatrixPlan(entries, affected.reasons, ci_groups(project.spec))
 
 
-def inputs_digest(project: Project, name: str, hashes: dict[str, str]) -> str:
-    """sha256 over the model's and its dataset's spec sections and its input files."""
-    model = project.spec.models[name]
-    sections = {
-        "model": model.model_dump(mode="json", by_alias=True),
-        "dataset": project.spec.datasets[model.dataset].model_dump(mode="json", by_alias=True),
-    }
-    files = {}
-    for path in model_input_files(project, name):
-        if path not in hashes:
-            hashes[path] = sha256_file(project.path(path))
-        files[path] = hashes[path]
-    payload = json.dumps({"spec": sections, "files": files}, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+def _plans(project: Project, names: list[str], today: dt.date) -> list[ModelPlan]:
+    from ..execute.driver import plan_models
+    from ..registry import Registry
+
+    return plan_models(project, names, Registry(project.root), today)
+
+
+def inputs_digest(plan: ModelPlan) -> str:
+    """The CI stage cache's key: the plan's stage keys, so it changes exactly when a stage's
+    inputs do (and an older entry of the same model is restored by prefix)."""
+    return digest([(stage.name, stage.key) for stage in plan.stages])
 
 
 def drift_plan(project: Project, schedule: str | None, model: str | None) -> MatrixPlan:

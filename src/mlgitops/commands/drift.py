@@ -137,12 +137,11 @@ def run(
 
 
 def _drift_outcome(ctx: Context, report: DriftReport, plots: list[Path]) -> Outcome:
-    from .. import atomic
-    from ..workspace import drift_report_path
+    from ..workspace import drift_record_of, write_drift_record
 
     data = report.to_dict()
     data["plots"] = [_show(p, ctx.root) for p in plots]
-    atomic.write_text(drift_report_path(ctx.root, str(report.model)), report.to_json())
+    write_drift_record(ctx.root, drift_record_of(report))
     drifted = report.dataset_drifted
     annotations = []
     if drifted:
@@ -187,10 +186,7 @@ def _open_issue(outcome: Outcome, report: DriftReport, settings: GitHubSettings)
 def _invalid_data(
     ctx: Context, model: str, version: int, source: str, failures: list[DataValidationReport]
 ) -> Outcome:
-    import json
-
-    from .. import atomic
-    from ..workspace import drift_report_path
+    from ..workspace import DriftRecord, write_drift_record
 
     headline = f"{model} v{version} vs {source}: the current data failed validation; drift was not computed"
     data = {
@@ -201,7 +197,17 @@ def _invalid_data(
         "dataset_drifted": False,
         "data_validation": [_validation_dict(report) for report in failures],
     }
-    atomic.write_text(drift_report_path(ctx.root, model), json.dumps(data, indent=2) + "\n")
+    write_drift_record(
+        ctx.root,
+        DriftRecord(
+            status="invalid-data",
+            model=model,
+            version=version,
+            source=source,
+            dataset_drifted=False,
+            data_validation=data["data_validation"],
+        ),
+    )
     markdown = "\n".join([f"### Drift: {model} v{version} vs {source}", "", f"**{headline}.**", ""])
     markdown += "\n".join(report.to_markdown() for report in failures)
     annotations = [note for report in failures for note in report.to_annotations()]

@@ -7,6 +7,7 @@ GitHub Actions it also writes the matrices as step outputs.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from typing import Any
 
@@ -62,7 +63,7 @@ def run(
     if drift:
         plan = drift_plan(project, schedule or None, model or None)
     else:
-        plan = ci_plan(project, changed or None)
+        plan = ci_plan(project, changed or None, dt.datetime.now(dt.UTC).date())
     matrix = {"include": plan.include}
     data = {**matrix, "has_models": bool(plan.entries), "reasons": plan.reasons}
     return Outcome(

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
 
-from .. import atomic, workspace
+from .. import workspace
 from ..errors import EXIT_CHECK_FAILED, EXIT_OK, BadInputError
 from ..evidence import CandidateEvidence
 from ..registry import Registry
@@ -51,7 +50,7 @@ def run(
 ) -> Outcome:
     from ..policy.compile import policy_check
     from ..policy.evaluate import evaluate_policies
-    from ..policy.report import POLICY_FILE
+    from ..policy.report import PolicyRecord
 
     # estimators are not needed to judge evidence; skipping them avoids importing scikit-learn
     project = load_project(ctx.root, check_estimators=False, extra_checks=[policy_check])
@@ -67,10 +66,7 @@ def run(
         project, model, candidate, production, today or dt.datetime.now(dt.UTC).date()
     )
     if version is None:  # stored with the candidate; registered versions are never rewritten
-        atomic.write_text(
-            workspace.candidate_dir(ctx.root, model) / POLICY_FILE,
-            json.dumps(report.to_json(), indent=2) + "\n",
-        )
+        workspace.write_candidate_policy(ctx.root, model, PolicyRecord.of(report))
     annotations = [
         Annotation(
             "error" if result.blocking else "warning",
@@ -95,14 +91,7 @@ def run(
 
 
 def _workspace_candidate(root: Path, model: str) -> CandidateEvidence:
-    try:
-        candidate = workspace.load_candidate_evidence(root, model)
-    except ValueError as exc:  # bad JSON or evidence that does not match the schema
-        where = workspace.candidate_dir(root, model) / "evidence.json"
-        raise BadInputError(
-            f"{where.relative_to(root)} cannot be read: {str(exc).splitlines()[0]}",
-            hint=f"run `mlgitops run {model}` again to rebuild the candidate",
-        ) from None
+    candidate = workspace.load_candidate_evidence(root, model)
     if candidate is None:
         raise BadInputError(
             f"{model} has no candidate yet", hint=f"run `mlgitops run {model}` first"

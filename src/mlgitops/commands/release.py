@@ -10,7 +10,6 @@ bundle (`--output`, default `dist/release/`), one directory per model with a
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from .. import atomic
 from ..errors import EXIT_CHECK_FAILED, EXIT_OK, MlgitopsError
 from ..registry import Registry
 from ..spec import load_project
+from ..workspace import ReleaseRecord, release_bytes
 from . import Annotation, Context, Outcome
 
 
@@ -83,20 +83,15 @@ def run(ctx: Context, models: list[str], *, output: Path, verify_only: bool = Fa
         }
         if not verify_only:
             files = {artifact: (ref.path / artifact).read_bytes() for artifact in digests}
-            files["release.json"] = (
-                json.dumps(
-                    {
-                        "model": name,
-                        "version": pointer.version,
-                        "sha256": digests,
-                        "promoted_at": pointer.promoted_at,
-                        "pull_request": pointer.pull_request,
-                    },
-                    indent=2,
-                    sort_keys=True,
+            files["release.json"] = release_bytes(
+                ReleaseRecord(
+                    model=name,
+                    version=pointer.version,
+                    sha256=digests,
+                    promoted_at=pointer.promoted_at,
+                    pull_request=pointer.pull_request,
                 )
-                + "\n"
-            ).encode()
+            )
             bundle = output / f"{name}-v{pointer.version}"
             atomic.replace_directory(bundle, files)
             row["bundle"] = str(

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import EXIT_CHECK_FAILED, EXIT_OK
-from ..execute.results import ModelRunResult
+from ..execute.results import RunRecord
 from ..spec import load_project
 from ..spec.checks import project_checks
 from . import Annotation, Context, Outcome
+
+if TYPE_CHECKING:
+    from ..execute.driver import ModelRun
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -51,58 +55,63 @@ def run(
     for name in models:
         project.model(name)  # an unknown name is bad input, with a suggestion
     names = list(models) or list(project.spec.models)
+    today = today or dt.datetime.now(dt.UTC).date()
     if dry:
-        return _dry(ctx, project, names, today or dt.date.today())
-    from ..execute.runner import run_models
+        return _dry(ctx, project, names, today)
+    from ..execute.driver import run_models
 
-    results = run_models(
+    runs = run_models(
         project,
         names,
+        today=today,
         use_cache=use_cache,
         register=register_candidates,
-        today=today,
         reporter=ctx.reporter,
+        environ=ctx.environ,
     )
-    failed = [r for r in results if not r.passed]
-    data = {"ok": not failed, "models": [r.to_json() for r in results]}
+    results = [r.record for r in runs]
+    failed = [r for r in runs if not r.passed]
+    data = {"ok": not failed, "models": [r.model_dump(mode="json") for r in results]}
     renderables: list[Any] = [summary_table(results)]
-    for result in failed:
-        renderables.append(f"[bold red]{result.model}[/] failed at {result.failed_stage}:")
-        renderables.extend(f"  - {problem}" for problem in result.problems)
+    for failure in failed:
+        renderables.append(
+            Text.assemble(
+                (failure.record.model, "bold red"), f" failed at {failure.record.failed_stage}:"
+            )
+        )
+        renderables.extend(Text(f"  - {problem}") for problem in failure.record.problems)
     annotations = [note for r in failed for note in r.annotations] or [
-        Annotation("error", f"{r.model} failed at {r.failed_stage}: {p}", file="mlops.yaml")
+        Annotation(
+            "error", f"{r.record.model} failed at {r.record.failed_stage}: {p}", file="mlops.yaml"
+        )
         for r in failed
-        for p in r.problems[:10]
+        for p in r.record.problems[:10]
     ]
     return Outcome(
         EXIT_CHECK_FAILED if failed else EXIT_OK,
         data,
         renderables,
-        summary_markdown=summary_markdown(results),
+        summary_markdown=summary_markdown(runs),
         annotations=annotations,
     )
 
 
 def _dry(ctx: Context, project: Any, names: list[str], today: dt.date) -> Outcome:
     from ..execute.cache import StageCache
-    from ..execute.runner import plan_models
+    from ..execute.driver import cached_stages, plan_models
     from ..registry import Registry
     from ..workspace import cache_dir
 
     registry = Registry(ctx.root)
     cache = StageCache(cache_dir(ctx.root))
-    plans = plan_models(project, names, registry, today)
     table = Table(title="plan (nothing runs)")
     for column in ("model", "stage", "key", "cached"):
         table.add_column(column)
     rows = []
-    for plan in plans:
+    for plan in plan_models(project, names, registry, today):
+        done = cached_stages(plan, cache, registry)
         for stage in plan.stages:
-            cached = (
-                registry.find_by_cache_key(plan.model, plan.cache_key) is not None
-                if stage.name == "register"
-                else cache.get(stage.name, stage.key) is not None
-            )
+            cached = done[stage.name]
             rows.append(
                 {"model": plan.model, "stage": stage.name, "key": stage.key, "cached": cached}
             )
@@ -110,24 +119,23 @@ def _dry(ctx: Context, project: Any, names: list[str], today: dt.date) -> Outcom
     return Outcome(EXIT_OK, {"ok": True, "plan": rows}, [table])
 
 
-def _gates_cell(result: ModelRunResult) -> str:
+def _gates_cell(result: RunRecord) -> str:
     if not result.gates:
         return "–" if result.failed_stage not in ("validate-data", "train") else "not run"
     counts: dict[str, int] = {}
     for gate in result.gates:
-        counts[gate["status"]] = counts.get(gate["status"], 0) + 1
+        counts[gate.status] = counts.get(gate.status, 0) + 1
     return ", ".join(f"{n} {status}" for status, n in counts.items())
 
 
-def _parity_cell(result: ModelRunResult) -> str:
+def _parity_cell(result: RunRecord) -> str:
     if not result.onnx:
         return "not run"
-    onnx = result.onnx
-    verdict = "ok" if onnx["passed"] else "FAILED"
-    return f"{verdict} ({onnx['max_abs_diff']:.1e})"
+    verdict = "ok" if result.onnx.passed else "FAILED"
+    return f"{verdict} ({result.onnx.max_abs_diff:.1e})"
 
 
-def _metrics_cell(result: ModelRunResult, separator: str = ", ") -> str:
+def _metrics_cell(result: RunRecord, separator: str = ", ") -> str:
     return separator.join(f"{k} {_metric(v)}" for k, v in result.metrics.items()) or "–"
 
 
@@ -135,7 +143,7 @@ def _metric(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3f}"
 
 
-def _status_cell(result: ModelRunResult) -> str:
+def _status_cell(result: RunRecord) -> str:
     if not result.passed:
         return f"failed: {result.failed_stage}"
     cached = all(s.status in ("cached", "skipped") for s in result.stages)
@@ -146,7 +154,7 @@ def _status_cell(result: ModelRunResult) -> str:
     return "passed (not registered)"
 
 
-def summary_table(results: list[ModelRunResult]) -> Table:
+def summary_table(results: list[RunRecord]) -> Table:
     table = Table(title="mlgitops run")
     table.add_column("model", no_wrap=True)
     table.add_column("result", no_wrap=True)
@@ -167,7 +175,8 @@ def summary_table(results: list[ModelRunResult]) -> Table:
     return table
 
 
-def summary_markdown(results: list[ModelRunResult]) -> str:
+def summary_markdown(runs: list[ModelRun]) -> str:
+    results = [r.record for r in runs]
     lines = [
         "## mlgitops run",
         "",
@@ -179,7 +188,8 @@ def summary_markdown(results: list[ModelRunResult]) -> str:
             f"| {r.model} | {_status_cell(r)} | {_metrics_cell(r)} | {_gates_cell(r)} | "
             f"{_parity_cell(r)} | {r.seconds:.1f}s |"
         )
-    for r in results:
+    for run in runs:
+        r = run.record
         lines += [
             "",
             f"### {r.model}",
@@ -188,6 +198,6 @@ def summary_markdown(results: list[ModelRunResult]) -> str:
             "|---|---|---:|---|",
         ]
         lines += [f"| {s.name} | {s.status} | {s.seconds:.2f}s | {s.detail} |" for s in r.stages]
-        if r.report_markdown:
-            lines += ["", r.report_markdown.rstrip()]
+        if run.markdown:
+            lines += ["", run.markdown.rstrip()]
     return "\n".join(lines) + "\n"

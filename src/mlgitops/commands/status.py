@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
+import datetime as dt
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -12,8 +12,8 @@ from rich.table import Table
 
 from ..errors import EXIT_OK, CheckFailedError, MlgitopsError
 from ..registry import ProductionPointer, Registry
-from ..spec import load_project
-from ..workspace import candidate_dir, drift_report_path
+from ..spec import Project, load_project
+from ..workspace import cache_dir, read_drift_record, read_run_record
 from . import Context, Outcome
 
 
@@ -24,11 +24,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=lambda args, ctx: run(ctx))
 
 
-def run(ctx: Context) -> Outcome:
+def run(ctx: Context, *, today: dt.date | None = None) -> Outcome:
+    today = today or dt.datetime.now(dt.UTC).date()
     project = load_project(ctx.root, check_estimators=False)
     registry = Registry(ctx.root)
     branches = _promotion_branches(ctx.root)
     rows = [_model_status(ctx.root, registry, name, branches) for name in project.spec.models]
+    for row, trained in zip(rows, _trained(project, registry, today), strict=True):
+        row["trained"] = trained
+        if row["last_run"] == "passed" and not trained:
+            row["last_run"] = "passed, stale"
     table = Table(title=f"mlgitops status: {project.spec.project}")
     table.add_column("model", no_wrap=True)
     for column in ("prod", "latest", "last run", "gates", "drift", "promotion"):
@@ -46,6 +51,25 @@ def run(ctx: Context) -> Outcome:
     return Outcome(EXIT_OK, {"ok": True, "models": rows}, [table])
 
 
+def _trained(project: Project, registry: Registry, today: dt.date) -> list[bool]:
+    """Per model: is the model the current inputs describe trained already (stage cache)?"""
+    from ..execute.cache import StageCache
+    from ..execute.driver import cached_stages, plan_models
+
+    cache = StageCache(cache_dir(project.root))
+    spec = project.spec
+    readable = [
+        name
+        for name, model in spec.models.items()
+        if project.path(spec.datasets[model.dataset].path).is_file()
+    ]
+    plans = {p.model: p for p in plan_models(project, readable, registry, today)}
+    return [
+        name in plans and cached_stages(plans[name], cache, registry)["train"]
+        for name in spec.models
+    ]
+
+
 def _version(value: int | None) -> str:
     return "–" if value is None else f"v{value}"
 
@@ -58,12 +82,12 @@ def _model_status(root: Path, registry: Registry, name: str, branches: set[str])
     except MlgitopsError as exc:
         production, verified = None, f"broken: {exc.message}"
     latest = registry.latest(name)
-    last = _read_json(candidate_dir(root, name) / "result.json")
+    last = read_run_record(root, name)
     if last is None:
         last_run, gates = "never run here", "–"
     else:
-        last_run = "passed" if last.get("passed") else f"failed at {last.get('failed_stage')}"
-        statuses = [g.get("status") for g in last.get("gates", [])]
+        last_run = "passed" if last.passed else f"failed at {last.failed_stage}"
+        statuses = [g.status for g in last.gates]
         gates = (
             ", ".join(
                 f"{statuses.count(s)} {s}"
@@ -72,12 +96,13 @@ def _model_status(root: Path, registry: Registry, name: str, branches: set[str])
             )
             or "none declared"
         )
-    drift_report = _read_json(drift_report_path(root, name))
-    drift = (
-        "–"
-        if drift_report is None
-        else ("DRIFTED" if drift_report.get("dataset_drifted") else "no drift")
-    )
+    drift_record = read_drift_record(root, name)
+    if drift_record is None:
+        drift = "–"
+    elif drift_record.status == "invalid-data":
+        drift = "invalid data"
+    else:
+        drift = "DRIFTED" if drift_record.dataset_drifted else "no drift"
     branch = f"mlgitops/promote/{name}"
     return {
         "model": name,
@@ -97,13 +122,6 @@ def _verified(registry: Registry, name: str, pointer: ProductionPointer) -> str:
     except CheckFailedError as exc:
         return exc.message
     return "ok"
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def _promotion_branches(root: Path) -> set[str]:

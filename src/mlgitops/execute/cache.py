@@ -1,19 +1,25 @@
-"""The stage cache: outputs of a stage stored under its content key.
+"""The stage cache: each stage's typed result stored under its content key.
 
-`.mlgitops/cache/<stage>/<key>/` holds the files a stage produced. An entry
-appears atomically, so an interrupted run never leaves a half entry that a
-later run would trust. Only data (JSON, ONNX bytes) is cached; fitted Python
-objects are never pickled.
+`.mlgitops/cache/<stage>/<key>/result.json` holds a stage's result (a
+pydantic model). An entry appears atomically, so an interrupted run never
+leaves a half entry that a later run would trust. Only data (JSON, ONNX
+bytes) is cached; fitted Python objects are never pickled. An entry that no
+longer matches its type (written by another mlgitops version) is a miss.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
+
+from pydantic import ValidationError
 
 from .. import atomic
+from ..plan import StageName
+from .results import StageResult
+
+R = TypeVar("R", bound=StageResult)
+RESULT_FILE = "result.json"
 
 
 class StageCache:
@@ -21,35 +27,28 @@ class StageCache:
         self.directory = directory
         self.enabled = enabled
 
-    def _entry(self, stage: str, key: str) -> Path:
+    def _entry(self, stage: StageName, key: str) -> Path:
         return self.directory / stage / key
 
-    def get(self, stage: str, key: str) -> dict[str, bytes] | None:
+    def get(self, stage: StageName, key: str, kind: type[R]) -> R | None:
         if not self.enabled:
             return None
-        entry = self._entry(stage, key)
-        if not entry.is_dir():
+        path = self._entry(stage, key) / RESULT_FILE
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
             return None
-        return {p.name: p.read_bytes() for p in sorted(entry.iterdir()) if p.is_file()}
+        try:
+            return kind.model_validate_json(raw)
+        except ValidationError:
+            return None  # another version's layout: recompute (the key stays the same)
 
-    def get_json(self, stage: str, key: str, name: str = "result.json") -> Any | None:
-        files = self.get(stage, key)
-        if files is None or name not in files:
-            return None
-        return json.loads(files[name])
-
-    def put(self, stage: str, key: str, files: Mapping[str, bytes]) -> None:
+    def put(self, stage: StageName, key: str, result: StageResult) -> None:
         entry = self._entry(stage, key)
-        if entry.exists():
+        if (entry / RESULT_FILE).is_file():
             return
         try:
             with atomic.staged_directory(entry) as staging:
-                for name, data in files.items():
-                    (staging / name).write_bytes(data)
+                (staging / RESULT_FILE).write_bytes(result.model_dump_json().encode())
         except FileExistsError:  # another process stored the same entry first
             pass
-
-    def put_json(self, stage: str, key: str, value: Any, name: str = "result.json") -> None:
-        self.put(
-            stage, key, {name: json.dumps(value, indent=2, sort_keys=True, default=str).encode()}
-        )

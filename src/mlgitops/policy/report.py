@@ -13,11 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict
 from rich.table import Table
 
 Status = Literal["passed", "failed", "waived", "error"]
 STATUSES: tuple[Status, ...] = ("passed", "failed", "waived", "error")
 POLICY_FILE = "policy.json"  # the artifact name, beside evidence.json
+POLICY_RECORD_VERSION = 1  # of the policy.json layout; a file with another is refused
 
 
 @dataclass(frozen=True)
@@ -228,3 +230,51 @@ def _result_from_json(item: Mapping[str, Any]) -> RuleResult:
             bool(waiver["expired"]),
         ),
     )
+
+
+# --- the persisted form (`policy.json`) --------------------------------------------------
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WaiverRecord(_Record):
+    until: dt.date
+    reason: str
+    expired: bool
+
+
+class RuleRecord(_Record):
+    policy: str
+    file: str
+    line: int
+    rule: str
+    severity: Literal["error", "warning"]
+    status: Status
+    blocking: bool
+    message: str
+    expression: str
+    description: str | None = None
+    values: dict[str, Any] = {}
+    waiver: WaiverRecord | None = None
+
+
+class PolicyRecord(_Record):
+    """`policy.json`, beside a candidate and in each registered version."""
+
+    format_version: int = POLICY_RECORD_VERSION
+    model: str
+    version: int | None
+    production_version: int | None
+    evaluated_on: dt.date
+    passed: bool
+    counts: dict[str, int]
+    results: list[RuleRecord]
+
+    @classmethod
+    def of(cls, report: PolicyReport) -> PolicyRecord:
+        return cls.model_validate(report.to_json())
+
+    def to_report(self) -> PolicyReport:
+        return PolicyReport.from_json(self.model_dump(mode="json"))

@@ -8,10 +8,8 @@ policy report passed, and `model.onnx` is the file the evidence describes.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -20,9 +18,7 @@ from ..evidence import CandidateEvidence
 from ..policy.report import POLICY_FILE, PolicyReport
 from ..registry import ARTIFACTS
 from ..spec.models import ModelSpec
-from ..workspace import candidate_dir
-
-RESULT_FILE = "result.json"
+from ..workspace import RESULT_FILE, candidate_dir, read_candidate_policy, read_run_record
 
 
 @dataclass(frozen=True)
@@ -45,10 +41,12 @@ def load_candidate(root: Path, model: str, spec: ModelSpec) -> Candidate:
     run_again = f"run `mlgitops run {model}` to make a candidate"
     if not directory.is_dir():
         raise BadInputError(f"{model} has no candidate in {shown}", hint=run_again)
-    result = _json(directory / RESULT_FILE, root, run_again)
-    if not result.get("passed"):
-        stage = result.get("failed_stage") or "an unknown stage"
-        problems = [str(p) for p in result.get("problems") or []][:5]
+    result = read_run_record(root, model)
+    if result is None:
+        raise BadInputError(f"{shown}/{RESULT_FILE} is missing", hint=run_again)
+    if not result.passed:
+        stage = result.failed_stage or "an unknown stage"
+        problems = result.problems[:5]
         raise CheckFailedError(
             f"{model}: the candidate failed at {stage}; it cannot be promoted"
             + "".join(f"\n  - {p}" for p in problems),
@@ -71,10 +69,9 @@ def load_candidate(root: Path, model: str, spec: ModelSpec) -> Candidate:
         raise BadInputError(
             f"{shown}/evidence.json is for model {evidence.model!r}", hint=run_again
         )
-    policy = None
-    if POLICY_FILE in artifacts:
-        policy = PolicyReport.from_json(_json(directory / POLICY_FILE, root, run_again))
-    elif spec.policies:
+    record = read_candidate_policy(root, model)
+    policy = None if record is None else record.to_report()
+    if policy is None and spec.policies:
         raise BadInputError(
             f"{shown}/{POLICY_FILE} is missing but the model lists policy files",
             hint=f"run `mlgitops policy {model}` first",
@@ -107,16 +104,3 @@ def _evidence_problems(
             f"policy {r.policy}, rule {r.rule}: {r.label()}: {r.message}" for r in policy.blocking()
         ]
     return problems
-
-
-def _json(path: Path, root: Path, hint: str) -> dict[str, Any]:
-    shown = path.relative_to(root).as_posix()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BadInputError(f"{shown} is missing", hint=hint) from None
-    except (OSError, ValueError) as exc:
-        raise BadInputError(f"{shown} cannot be read: {exc}", hint=hint) from None
-    if not isinstance(data, dict):
-        raise BadInputError(f"{shown} is not a JSON object", hint=hint)
-    return data

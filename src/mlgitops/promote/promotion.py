@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import tempfile
 from collections.abc import Mapping
@@ -32,7 +31,7 @@ from ..evidence import CandidateEvidence
 from ..github import GitHubClient, GitHubError, GitHubSettings, PullRequest
 from ..registry import PRODUCTION, REGISTRY_DIR, ProductionPointer, Registry
 from ..spec import load_project
-from ..workspace import workspace
+from ..workspace import read_drift_record
 from .body import BodyInputs, reason, render_body, title
 from .candidate import Candidate, load_candidate
 from .git import REMOTE, Git
@@ -278,11 +277,8 @@ def _gates_summary(evidence: CandidateEvidence) -> str:
 
 def load_drift_report(root: Path, model: str) -> DriftReport | None:
     """The last drift report `mlgitops drift` saved for the model, if it judged drift at all."""
-    path = workspace(root) / "drift" / f"{model}.json"
-    try:
-        return DriftReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # no report, or one for data that failed validation
+    record = read_drift_record(root, model)
+    return None if record is None else record.drift_report()  # None: the data failed validation
 
 
 _GITHUB_REMOTE = re.compile(r"github\.com[:/]+(?P<owner>[\w.-]+)/(?P<name>[\w.-]+?)(?:\.git)?/?$")
