@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest install clean bench bench-env bench-serve golden mermaid-env
+.PHONY: demo test lint typecheck pytest install clean bench bench-env bench-quick bench-serve golden mermaid-env
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,7 +49,11 @@ typecheck: $(STAMP)
 pytest: $(STAMP) mermaid-env
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-test: lint typecheck pytest
+# --quick: every benchmark runs on small data (behaviour only; timings are not judged)
+bench-quick: $(STAMP)
+	$(BIN)/python benchmarks/run.py --quick --skip-evidently
+
+test: lint typecheck pytest bench-quick
 
 # Regenerate golden files after an intended change; review the diff before committing.
 golden: $(STAMP)
@@ -82,6 +86,7 @@ tests/mermaid/node_modules/.package-lock.json: tests/mermaid/package.json tests/
 
 mermaid-env: tests/mermaid/node_modules/.package-lock.json
 
+# Writes docs/benchmarks.md, ends with `goals met: N/M` and fails when a goal is missed.
 bench: $(STAMP) bench-env
 	$(BIN)/python benchmarks/run.py
 

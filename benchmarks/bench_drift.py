@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from harness import Row, Settings, at_least, at_most, fmt_seconds, timed
 
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / ".data"
@@ -220,30 +222,53 @@ def run(
     evidently: bool = True,
     memory_rows: int | None = 10_000_000,
 ) -> list[dict[str, Any]]:
-    """One dict per case; seconds are the best of `repeat` runs."""
+    """One dict per case; seconds are medians of `repeat` runs, the tools alternating."""
     results = [_versus_evidently(rows, repeat, evidently)]
     if memory_rows:
         results.append(_memory(memory_rows))
     return results
 
 
+def _evidently(reference: Path, current: Path) -> dict[str, Any]:
+    proc = subprocess.run(
+        [str(EVIDENTLY_PYTHON), str(EVIDENTLY_SCRIPT), str(reference), str(current)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"Evidently failed: {proc.stderr.strip().splitlines()[-1:]}")
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
 def _versus_evidently(rows: int, repeat: int, evidently: bool) -> dict[str, Any]:
+    import pyarrow.parquet as pq
+
     reference = write_table(
         DATA_DIR / f"drift_reference_{rows}.parquet", rows, seed=1, current=False
     )
     current = write_table(DATA_DIR / f"drift_current_{rows}.parquet", rows, seed=2, current=True)
-    import pyarrow.parquet as pq
-
     names = list(pq.read_schema(reference).names)
     profile_path, profile_s = build_profile_file(
         reference, names, DATA_DIR / f"drift_profile_{rows}.json"
     )
-    times = []
+    note = None
+    if not evidently:
+        note = "skipped"
+    elif not EVIDENTLY_PYTHON.is_file():
+        note = f"not installed ({EVIDENTLY_PYTHON.relative_to(BENCH_DIR.parent)} is missing: `make bench-env`)"
+    detect(profile_path, current, names)  # warm: imports and the file in the page cache
+    times, reads, theirs_runs = [], [], []
     report = None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        report = detect(profile_path, current, names)
-        times.append(time.perf_counter() - started)
+    for _ in range(max(repeat, 1)):  # alternate: ours, the read alone, Evidently
+        seconds, report = timed(lambda: detect(profile_path, current, names))
+        times.append(seconds)
+        reads.append(timed(lambda: pq.read_table(current))[0])
+        if note is None:
+            try:
+                theirs_runs.append(_evidently(reference, current))
+            except RuntimeError as exc:
+                note = str(exc)
     assert report is not None
     memory = _in_child(profile_path, current, names)
     ours = {
@@ -257,7 +282,8 @@ def _versus_evidently(rows: int, repeat: int, evidently: bool) -> dict[str, Any]
         "columns": len(names),
         "profile_bytes": profile_path.stat().st_size,
         "profile_build_s": profile_s,
-        "mlgitops_s": min(times),
+        "mlgitops_s": statistics.median(times),
+        "read_s": statistics.median(reads),
         "mlgitops_extra_mb": (memory["peak_bytes"] - memory["baseline_bytes"]) / 2**20,
         "mlgitops_peak_mb": memory["peak_bytes"] / 2**20,
         "mlgitops": ours,
@@ -268,35 +294,78 @@ def _versus_evidently(rows: int, repeat: int, evidently: bool) -> dict[str, Any]
         "evidently": None,
         "ratio": None,
         "verdicts_agree": None,
-        "evidently_note": None,
+        "disagreements": None,
+        "evidently_note": note,
     }
-    if not evidently:
-        row["evidently_note"] = "skipped"
-    elif not EVIDENTLY_PYTHON.is_file():
-        row["evidently_note"] = (
-            f"not installed ({EVIDENTLY_PYTHON.relative_to(BENCH_DIR.parent)} is missing)"
+    if note is None and theirs_runs:
+        theirs = theirs_runs[-1]
+        row.update(
+            evidently_s=statistics.median(t["seconds"] for t in theirs_runs),
+            evidently_extra_mb=theirs["extra_bytes"] / 2**20,
+            evidently=theirs["columns"],
         )
-    else:
-        proc = subprocess.run(
-            [str(EVIDENTLY_PYTHON), str(EVIDENTLY_SCRIPT), str(reference), str(current)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            row["evidently_note"] = f"failed: {proc.stderr.strip().splitlines()[-1:]}"
-        else:
-            theirs = json.loads(proc.stdout.strip().splitlines()[-1])
-            row.update(
-                evidently_s=theirs["seconds"],
-                evidently_extra_mb=theirs["extra_bytes"] / 2**20,
-                evidently=theirs["columns"],
-                ratio=theirs["seconds"] / row["mlgitops_s"],
-            )
-            row["verdicts_agree"] = all(
-                ours[n]["drifted"] == theirs["columns"][n]["drifted"] for n in ours
-            )
+        row["ratio"] = row["evidently_s"] / row["mlgitops_s"]
+        row["disagreements"] = [
+            n for n in ours if ours[n]["drifted"] != theirs["columns"][n]["drifted"]
+        ]
+        row["verdicts_agree"] = not row["disagreements"]
     return row
+
+
+def rows(settings: Settings) -> list[Row]:
+    """The harness's rows: against Evidently (time and verdicts), against the read, memory."""
+    size = 20_000 if settings.quick else 1_000_000
+    memory_rows = 200_000 if settings.quick else 10_000_000
+    versus, memory = run(
+        size, settings.repeat, evidently=settings.evidently, memory_rows=memory_rows
+    )
+    case = f"{size:,} x {versus['columns']} Parquet"
+    evidently_note = versus["evidently_note"]
+    out = [
+        Row(
+            f"drift, {case}",
+            fmt_seconds(versus["mlgitops_s"]),
+            f"Evidently DataDriftPreset {fmt_seconds(versus['evidently_s'])}"
+            if evidently_note is None
+            else f"Evidently: {evidently_note}",
+            versus["ratio"],
+            at_least(200),
+            f"mlgitops reads, validates and compares the file; Evidently compares frames "
+            f"already in memory; memory +{versus['mlgitops_extra_mb']:,.0f} MiB vs "
+            + (
+                f"+{versus['evidently_extra_mb']:,.0f} MiB"
+                if versus["evidently_extra_mb"] is not None
+                else "-"
+            ),
+        ),
+        Row(
+            f"drift verdicts differing from Evidently's, {case}",
+            "-"
+            if versus["disagreements"] is None
+            else f"{len(versus['disagreements'])} of {versus['columns']}",
+            "",
+            None if versus["disagreements"] is None else float(len(versus["disagreements"])),
+            at_most(0, ""),
+            ", ".join(versus["disagreements"] or []) or "same verdict on every column",
+        ),
+        Row(
+            f"drift vs the Parquet read, {case}",
+            fmt_seconds(versus["mlgitops_s"]),
+            f"read {fmt_seconds(versus['read_s'])}",
+            versus["mlgitops_s"] / versus["read_s"],
+            at_most(3, "x"),
+            "drift time over pyarrow's read of the same file",
+        ),
+        Row(
+            f"drift peak memory, {memory['rows']:,} x {memory['columns']} Parquet",
+            f"{memory['peak_rss_mb']:,.0f} MiB",
+            "",
+            memory["peak_rss_mb"],
+            at_most(1024, "MiB"),
+            f"{fmt_seconds(memory['mlgitops_s'])}; +{memory['extra_mb']:,.0f} MiB over the imports",
+        ),
+    ]
+    return out
 
 
 def _memory(rows: int) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from harness import Row, Settings, at_least, fmt_seconds
 
 TRAIN_ROWS = 5_000
 BATCH_ROWS = 10_000
@@ -89,18 +90,21 @@ def _dataset() -> Any:
     )
 
 
-def _median_seconds(call: Callable[[], object], runs: int) -> float:
-    for _ in range(min(10, runs)):
-        call()
-    timings = []
+def _paired_medians(calls: list[Callable[[], object]], runs: int) -> list[float]:
+    """Median seconds per call of each action, run in turn (A B C A B C ...) after a warm-up."""
+    for call in calls:
+        for _ in range(min(10, runs)):
+            call()
+    timings: list[list[float]] = [[] for _ in calls]
     for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        timings.append(time.perf_counter() - start)
-    return statistics.median(timings)
+        for index, call in enumerate(calls):
+            start = time.perf_counter()
+            call()
+            timings[index].append(time.perf_counter() - start)
+    return [statistics.median(t) for t in timings]
 
 
-def run() -> list[dict[str, Any]]:
+def run(single_runs: int = SINGLE_RUNS, batch_runs: int = BATCH_RUNS) -> list[dict[str, Any]]:
     """One row per estimator and size: seconds per call for each side and the ratios."""
     from mlgitops.onnx.convert import convert
     from mlgitops.onnx.score import OnnxScorer
@@ -121,13 +125,18 @@ def run() -> list[dict[str, Any]]:
         result = train_model(frame, _dataset(), model, pipeline)
         scorer = OnnxScorer(convert(result, 17))
         for size, rows, runs in (
-            ("1 row", single, SINGLE_RUNS),
-            (f"{BATCH_ROWS:,} rows", batch, BATCH_RUNS),
+            ("1 row", single, single_runs),
+            (f"{BATCH_ROWS:,} rows", batch, batch_runs),
         ):
             feeds = scorer.feeds(rows)
-            sklearn_s = _median_seconds(partial(result.pipeline.predict_proba, rows), runs)
-            predict_s = _median_seconds(partial(scorer.predict, rows), runs)
-            run_s = _median_seconds(partial(scorer.run, feeds), runs)
+            sklearn_s, predict_s, run_s = _paired_medians(
+                [
+                    partial(result.pipeline.predict_proba, rows),
+                    partial(scorer.predict, rows),
+                    partial(scorer.run, feeds),
+                ],
+                runs,
+            )
             out.append(
                 {
                     "estimator": name,
@@ -139,6 +148,24 @@ def run() -> list[dict[str, Any]]:
                     "ratio_run": sklearn_s / run_s,
                 }
             )
+    return out
+
+
+def rows(settings: Settings) -> list[Row]:
+    out = []
+    for r in run(20, 2) if settings.quick else run():
+        if r["size"] != "1 row":  # batches: printed by this module's own main, no goal here
+            continue
+        out.append(
+            Row(
+                f"score {r['size']}, {r['estimator']} (ONNX from a DataFrame)",
+                fmt_seconds(r["onnx_predict_ms"] / 1000),
+                f"scikit-learn predict_proba {fmt_seconds(r['sklearn_ms'] / 1000)}",
+                r["ratio_predict"],
+                at_least(20),
+                f"the model alone (prepared feeds) {fmt_seconds(r['onnx_run_ms'] / 1000)}",
+            )
+        )
     return out
 
 

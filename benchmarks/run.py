@@ -1,226 +1,261 @@
-"""The benchmark harness: mlgitops beside the tools users would otherwise use, in one run.
+"""The benchmark harness: every benchmark in one table, each row with its goal.
 
-    python benchmarks/run.py            # full sizes (1M-row data, 10M-row memory check)
-    python benchmarks/run.py --quick    # smaller sizes, for a first look
-    python benchmarks/run.py --skip-evidently
-    python benchmarks/run.py --skip-mlflow
+    python benchmarks/run.py                # full sizes; writes docs/benchmarks.md
+    python benchmarks/run.py --quick        # small sizes: a smoke test, goals not judged
+    python benchmarks/run.py --only drift   # the modules whose name contains 'drift'
 
-Compared side by side:
-- data validation: mlgitops vs pandera, 1M rows x 22 columns, Parquet and CSV
-- drift: mlgitops vs Evidently's DataDriftPreset on 1M current rows x 22 columns
-  (Evidently runs in benchmarks/.venv-evidently: `make bench-env` creates it),
-  and peak memory streaming 10M rows x 20 columns
-- scoring: onnxruntime (the registered model.onnx) vs scikit-learn's own predict_proba
-- compile: loading and compiling a 1,000-model spec
-- run: an unchanged re-run of the demo against its first run
-- serve: single-row HTTP scoring, `mlgitops serve` vs `mlflow models serve` of the same
-  pipeline (MLflow runs in benchmarks/.venv-mlflow: `make bench-env` creates it)
+It prints the table and ends with `goals met: N/M`; it exits 1 when a goal is
+missed (or a row could not be measured), 2 on bad arguments. Every pair of
+tools is measured alternately and reported as medians of `--repeat` runs
+(at least 3 for a full run).
 
-Ratios are "how many times faster mlgitops is" (the other tool's time over
-ours) except where the row says otherwise. Timing goals live here, never in
-the test suite.
+Adding a row: write `benchmarks/bench_<x>.py` with a `rows(settings)` function
+(the contract is in `harness.py`) and add its name to `BENCHMARKS` below.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import importlib
+import os
+import platform
+import shlex
+import subprocess
 import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_compile
-import bench_drift
-import bench_predict
-import bench_run
-import bench_serve
-import bench_validation
+from harness import BENCH_DIR, Goal, Row, Settings, fmt_value
 
-Row = tuple[str, str, str, str, str, str, str]
-
-
-def _ms(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    return f"{seconds * 1000:,.1f} ms" if seconds < 10 else f"{seconds:,.1f} s"
-
-
-def _ratio(value: float | None) -> str:
-    return "-" if value is None else f"{value:,.1f}x"
+# The registry: one module per area, in the order of the table.
+BENCHMARKS = [
+    "bench_validation",
+    "bench_drift",
+    "bench_startup",
+    "bench_compile",
+    "bench_predict",
+    "bench_run",
+]
+REPO = BENCH_DIR.parent
+REPORT = REPO / "docs" / "benchmarks.md"
+LIBRARIES = ("numpy", "pyarrow", "pandas", "scipy", "pydantic", "scikit-learn", "onnxruntime")
+OTHER_TOOLS = ("pandera",)
+EVIDENTLY_PYTHON = BENCH_DIR / ".venv-evidently" / "bin" / "python"
 
 
-def validation_rows(rows: int, repeat: int) -> list[Row]:
-    out = []
-    for r in bench_validation.run(rows, repeat):
-        if r["pandera_total_s"] is None:
-            continue
-        out.append(
-            (
-                "validate data",
-                f"{rows:,} rows, {r['case']}",
-                _ms(r["mlgitops_total_s"]),
-                "pandera",
-                _ms(r["pandera_total_s"]),
-                _ratio(r["ratio_total"]),
-                "read + validate",
-            )
-        )
-    return out
+@dataclass(frozen=True)
+class Result:
+    module: str
+    rows: list[Row]
+    seconds: float
 
 
-def drift_rows(rows: int, memory_rows: int | None, repeat: int, evidently: bool) -> list[Row]:
-    out = []
-    for r in bench_drift.run(rows, repeat, evidently=evidently, memory_rows=memory_rows):
-        if "peak_rss_mb" in r:
-            verdict = "met" if r["within_1_gib"] else "NOT met"
-            out.append(
-                (
-                    "drift memory",
-                    r["case"],
-                    f"{r['peak_rss_mb']:,.0f} MiB peak",
-                    "goal",
-                    "1,024 MiB",
-                    "-",
-                    f"<= 1 GiB: {verdict}",
-                )
-            )
-            continue
-        if r["ratio"] is None:
-            note = r.get("evidently_note") or "not run"
-            out.append(("drift", r["case"], _ms(r["mlgitops_s"]), "Evidently", note, "-", ""))
-            continue
-        agree = "verdicts agree" if r["verdicts_agree"] else "VERDICTS DIFFER"
-        goal = "met" if r["ratio"] >= 100 else "NOT met"
-        out.append(
-            (
-                "drift",
-                r["case"],
-                _ms(r["mlgitops_s"]),
-                "Evidently DataDriftPreset",
-                _ms(r["evidently_s"]),
-                _ratio(r["ratio"]),
-                f">= 100x: {goal}; {agree}",
-            )
-        )
-    return out
-
-
-def predict_rows() -> list[Row]:
-    return [
-        (
-            "score",
-            f"{r['estimator']}, {r['size']}",
-            _ms(r["onnx_predict_ms"] / 1000),
-            "scikit-learn predict_proba",
-            _ms(r["sklearn_ms"] / 1000),
-            _ratio(r["ratio_predict"]),
-            "onnxruntime from a DataFrame",
-        )
-        for r in bench_predict.run()
-    ]
-
-
-def compile_rows(models: int, repeat: int) -> list[Row]:
-    (r,) = bench_compile.run(models, repeat)
-    total = r["load_s"] + r["compile_s"]
-    goal = "met" if total < 1.0 else "NOT met"
-    return [
-        (
-            "compile",
-            f"{models:,} models, load + compile",
-            _ms(total),
-            "goal",
-            "1 s",
-            "-",
-            f"< 1 s: {goal}; heavy imports: {r['heavy_imports']}",
-        ),
-        (
-            "compile",
-            f"{models:,} models, `compile --check` process",
-            _ms(r["cli_check_s"]),
-            "",
-            "",
-            "-",
-            "",
-        ),
-    ]
-
-
-def run_rows(repeat: int) -> list[Row]:
-    (r,) = bench_run.run(repeat)
-    goal = "met" if r["met"] else "NOT met"
-    return [
-        (
-            "run",
-            "demo, unchanged re-run",
-            _ms(r["mlgitops_s"]),
-            "first run",
-            _ms(r["baseline_s"]),
-            f"{r['ratio']:.2f} of it",
-            f"< 0.25: {goal}",
-        )
-    ]
-
-
-def serve_rows(mlflow: bool) -> list[Row]:
-    out = []
-    for r in bench_serve.run(mlflow=mlflow):
-        ours, theirs = r["mlgitops"], r["mlflow"]
-        verdict = "met" if r["met"] else "NOT met"
-        out.append(
-            (
-                "serve",
-                r["case"],
-                f"{ours['rps']:,.0f} req/s, p99 {ours['p99_ms']:.1f} ms",
-                "mlflow models serve",
-                "not run"
-                if theirs is None
-                else f"{theirs['rps']:,.0f} req/s, p99 {theirs['p99_ms']:.1f} ms",
-                _ratio(r["ratio"]),
-                f"{r['goal']}: {verdict}",
-            )
-        )
-    return out
-
-
-def main() -> None:
+def main(argv: Sequence[str] | None = None, registry: Sequence[str] = BENCHMARKS) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--quick", action="store_true", help="small sizes; goals not judged")
+    parser.add_argument("--repeat", type=int, default=None, help="runs per measurement (>= 3)")
+    parser.add_argument("--only", action="append", default=[], help="modules whose name has this")
+    parser.add_argument("--skip-evidently", action="store_true", help="no Evidently comparison")
     parser.add_argument(
-        "--quick", action="store_true", help="smaller sizes (100k rows, no 10M check)"
+        "--goal",
+        action="append",
+        default=[],
+        metavar="TEXT=LIMIT",
+        help="replace the limit of the goals of rows whose name contains TEXT",
     )
-    parser.add_argument(
-        "--skip-evidently", action="store_true", help="leave out the Evidently comparison"
+    parser.add_argument("--output", type=Path, default=None, help=f"default: {REPORT}")
+    parser.add_argument("--note", default="", help="a line about the conditions, for the report")
+    args = parser.parse_args(argv)
+    repeat = args.repeat if args.repeat is not None else (1 if args.quick else 3)
+    if not args.quick and repeat < 3:
+        parser.error("a full run reports medians of at least 3 runs: --repeat 3 or more")
+    try:
+        overrides = [_override(text) for text in args.goal]
+    except ValueError as exc:
+        parser.error(str(exc))
+    settings = Settings(quick=args.quick, repeat=repeat, evidently=not args.skip_evidently)
+    modules = [m for m in registry if not args.only or any(o in m for o in args.only)]
+    if not modules:
+        parser.error(f"no benchmark matches {args.only}; known: {', '.join(registry)}")
+
+    started = dt.datetime.now(dt.UTC)
+    load_before = _load()
+    results = []
+    for name in modules:
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        began = time.perf_counter()
+        rows = importlib.import_module(name).rows(settings)
+        results.append(
+            Result(name, [_apply(row, overrides) for row in rows], time.perf_counter() - began)
+        )
+    all_rows = [row for result in results for row in result.rows]
+    _check_rows(all_rows)
+    met = sum(row.met() for row in all_rows)
+    judged = not args.quick
+    summary = (
+        f"goals met: {met}/{len(all_rows)}"
+        if judged
+        else f"goals met: {met}/{len(all_rows)} (quick sizes: not judged)"
     )
-    parser.add_argument(
-        "--skip-mlflow", action="store_true", help="leave out the MLflow serving comparison"
+    table = markdown_table(all_rows, judged=judged)
+    print(table)
+    command = "python benchmarks/run.py " + shlex.join(
+        list(argv if argv is not None else sys.argv[1:])
     )
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    rows = 100_000 if args.quick else 1_000_000
-    memory_rows = None if args.quick else 10_000_000
+    output = args.output if args.output is not None else (None if args.quick else REPORT)
+    if output is not None:
+        report = render_report(
+            table, summary, command.strip(), args.note, started, load_before, _load(), results
+        )
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tmp = output.with_name(output.name + ".tmp")
+        tmp.write_text(report, encoding="utf-8")
+        tmp.replace(output)
+        print(f"wrote {_shown(output)}", file=sys.stderr)
+    print(summary)
+    return 0 if not judged or met == len(all_rows) else 1
 
-    from rich.console import Console
-    from rich.table import Table
 
-    table = Table(title="mlgitops benchmarks (other tool's time / mlgitops's time)")
-    for column in ("what", "case", "mlgitops", "compared with", "their time", "ratio", "note"):
-        table.add_column(column, overflow="fold")
-    console = Console(stderr=True)
-    for title, collect in (
-        ("validation", lambda: validation_rows(rows, args.repeat)),
-        ("scoring", predict_rows),
-        ("compile", lambda: compile_rows(1000, args.repeat)),
-        ("run", lambda: run_rows(args.repeat)),
-        ("drift", lambda: drift_rows(rows, memory_rows, args.repeat, not args.skip_evidently)),
-        ("serve", lambda: serve_rows(not args.skip_mlflow)),
-    ):
-        console.print(f"running the {title} benchmark…")
-        for row in collect():
-            table.add_row(*row)
-    Console(width=160).print(table)
+def _override(text: str) -> tuple[str, float]:
+    name, sep, limit = text.rpartition("=")
+    if not sep or not name:
+        raise ValueError(f"--goal takes TEXT=LIMIT, not {text!r}")
+    try:
+        return name, float(limit)
+    except ValueError:
+        raise ValueError(f"--goal {text!r}: the limit must be a number") from None
 
+
+def _apply(row: Row, overrides: list[tuple[str, float]]) -> Row:
+    for text, limit in overrides:
+        if text in row.what:
+            row = replace(row, goal=Goal(row.goal.op, limit, row.goal.unit))
+    return row
+
+
+def _check_rows(rows: list[Row]) -> None:
+    seen: set[str] = set()
+    for row in rows:
+        if not isinstance(row, Row):
+            raise TypeError(f"a benchmark returned {type(row).__name__}, not a Row")
+        if row.what in seen:
+            raise ValueError(f"two rows are named {row.what!r}")
+        seen.add(row.what)
+
+
+def markdown_table(rows: list[Row], *, judged: bool = True) -> str:
+    lines = [
+        "| row | mlgitops | other tool | measured | goal | met |",
+        "|---|--:|--:|--:|---|---|",
+    ]
+    for row in rows:
+        verdict = ("met" if row.met() else "**MISSED**") if judged else "(not judged)"
+        if row.value is None and judged:
+            verdict = "**NOT MEASURED**"
+        cells = [
+            row.what,
+            row.ours,
+            row.theirs or "—",
+            fmt_value(row.value, row.goal.unit),
+            row.goal.text(),
+            verdict + (f" — {row.note}" if row.note else ""),
+        ]
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(lines)
+
+
+def render_report(
+    table: str,
+    summary: str,
+    command: str,
+    note: str,
+    started: dt.datetime,
+    load_before: str,
+    load_after: str,
+    results: list[Result],
+) -> str:
+    timings = ", ".join(f"{r.module} {r.seconds:,.0f} s" for r in results)
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`benchmarks/run.py`); do not edit by hand. Each row says what it",
+        "measures, mlgitops's figure, the other tool's where there is one, the number the goal",
+        "judges and the goal. Pairs are run alternately and every figure is the median of the",
+        "runs. Ratios are the other tool's time over mlgitops's (how many times faster).",
+        "",
+        f"- command: `{command}`",
+        f"- date: {started:%Y-%m-%d %H:%M} UTC; harness time: {timings}",
+        f"- machine: {_machine()}",
+        f"- load average (1, 5, 15 min): before {load_before}; after {load_after}",
+        f"- Python {platform.python_version()}; {_versions()}",
+    ]
+    if note:
+        lines.append(f"- conditions: {note}")
+    lines += ["", table, "", f"**{summary}**", ""]
+    return "\n".join(lines)
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.is_file():
+        kib = int(meminfo.read_text().split("MemTotal:")[1].split()[0])
+        memory = f", {kib / 2**20:.0f} GiB memory"
+    return f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores{memory}"
+
+
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts = []
+    for name in ("mlgitops", *LIBRARIES, *OTHER_TOOLS):
+        try:
+            parts.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            parts.append(f"{name} (not installed)")
+    parts.append(f"evidently {_evidently_version()}")
+    return ", ".join(parts)
+
+
+def _evidently_version() -> str:
+    if not EVIDENTLY_PYTHON.is_file():
+        return "(not installed: `make bench-env`)"
+    probe = "from importlib.metadata import version as v; print(v('evidently'), 'with pandas', v('pandas'))"
+    proc = subprocess.run(
+        [str(EVIDENTLY_PYTHON), "-c", probe], capture_output=True, text=True, check=False
+    )
+    return proc.stdout.strip() or "(unknown)"
+
+
+def _load() -> str:
+    try:
+        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(REPO))
+    except ValueError:
+        return str(path)
+
+
+Collect = Callable[[Settings], list[Row]]
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -42,7 +42,8 @@ VERBS = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with `argv` naming a verb, only that verb's module is imported (start-up)."""
     import importlib
 
     # -C/--root works before or after the verb; SUPPRESS keeps the verb's parser from
@@ -63,9 +64,25 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true", help="print machine-readable JSON")
     common.add_argument("--verbose", action="store_true", help="show tracebacks and details")
     subparsers = parser.add_subparsers(dest="verb", metavar="COMMAND")
-    for name in VERBS:
+    verb = _verb_in(argv)
+    for name in [verb] if verb else VERBS:
         importlib.import_module(f".commands.{name}", __package__).register(subparsers, common)
     return parser
+
+
+def _verb_in(argv: Sequence[str] | None) -> str | None:
+    """The verb `argv` runs, if it names one (help and unknown words need every verb)."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word in ("-h", "--help", "--version"):
+            return None
+        if word.startswith("-"):
+            index += 2 if word in ("-C", "--root") else 1
+            continue
+        return word if word in VERBS else None
+    return None
 
 
 def main(
@@ -76,7 +93,7 @@ def main(
     """Run one verb. `environ` and `clock` are the outside world the verbs see (UTC by default)."""
     environ = dict(os.environ if environ is None else environ)
     clock = clock or (lambda: dt.datetime.now(dt.UTC))
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)

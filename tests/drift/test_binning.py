@@ -48,3 +48,33 @@ def test_binner_handles_few_edges(edges: list[float]) -> None:
     array = np.asarray(edges, dtype=np.float64)
     probe = np.array([-10.0, -3.0, -1.0, 0.0, 0.5, 1.0, 2.5, 7.0, 8.0])
     assert np.array_equal(Binner(array).indices(probe), np.searchsorted(array, probe, side="right"))
+
+
+@pytest.mark.parametrize(
+    "edges",
+    [
+        np.quantile(RNG.normal(size=5000), np.linspace(0, 1, 101)),
+        np.quantile(RNG.normal(size=5000) + 1e7, np.linspace(0, 1, 101)),  # far from zero
+        np.quantile(RNG.lognormal(sigma=3, size=5000), np.linspace(0, 1, 101)),  # heavy tail
+        np.array([0.0, 0.0, 1.0, 1.0, 2.5, 1e5]),  # repeated edges
+    ],
+    ids=["normal", "offset", "heavy tail", "repeated"],
+)
+def test_binner_is_exact_at_grid_cell_boundaries(edges: np.ndarray) -> None:
+    """Values on and beside every grid cell boundary, where rounding could pick a neighbour."""
+    binner = Binner(edges)
+    assert binner._grid is not None
+    origin, scale, table, _ = binner._grid
+    bounds = origin + np.arange(table.size - 1, dtype=np.float64) / scale
+    probe = np.concatenate([bounds, np.nextafter(bounds, -np.inf), np.nextafter(bounds, np.inf)])
+    expected = np.searchsorted(edges, probe, side="right")
+    assert np.array_equal(binner.indices(probe), expected)
+
+
+def test_binner_whole_numbers_need_no_check() -> None:
+    edges = np.arange(0.0, 50.0)
+    values = RNG.integers(-5, 60, size=10_000).astype(np.float64)
+    binner = Binner(edges)
+    assert np.array_equal(
+        binner.indices(values, whole=True), np.searchsorted(edges, values, side="right")
+    )

@@ -30,8 +30,8 @@ MISSING_MARKERS = (
 )  # fmt: skip
 TRUE_WORDS = ("true", "1", "yes")
 FALSE_WORDS = ("false", "0", "no")
-_TRUE_SPELLINGS = ("True", "true", "TRUE", "1", "yes", "Yes", "YES")
-_FALSE_SPELLINGS = ("False", "false", "FALSE", "0", "no", "No", "NO")
+TRUE_SPELLINGS = ("True", "true", "TRUE", "1", "yes", "Yes", "YES")
+FALSE_SPELLINGS = ("False", "false", "FALSE", "0", "no", "No", "NO")
 # The numbers pyarrow's cast accepts (checked by the tests); [0-9], not \d, to stay ASCII.
 _NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$|^[+-]?(?i:inf|infinity|nan)$"
 
@@ -121,9 +121,9 @@ def _boolean(series: pd.Series) -> ParsedColumn:
         return ParsedColumn("boolean", missing=missing, invalid=invalid, flags=numbers == 1)
     strings = as_strings(series)
     # Fast path: a column of the usual spellings (pandas writes True/False) needs no lower-casing.
-    true = _to_numpy_bool(pc.is_in(strings, value_set=pa.array(_TRUE_SPELLINGS, type=strings.type)))
+    true = _to_numpy_bool(pc.is_in(strings, value_set=pa.array(TRUE_SPELLINGS, type=strings.type)))
     false = _to_numpy_bool(
-        pc.is_in(strings, value_set=pa.array(_FALSE_SPELLINGS, type=strings.type))
+        pc.is_in(strings, value_set=pa.array(FALSE_SPELLINGS, type=strings.type))
     )
     if (true | false).all():
         no = np.zeros(len(true), dtype=bool)

@@ -16,14 +16,17 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DataFileError
+from .columns import kind_of
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from ..spec.models import ColumnSpec
 
 SUFFIXES = (".csv", ".parquet")
 _HEADER_PROBE = 1 << 16  # bytes read to find the header line
@@ -31,17 +34,23 @@ PANDAS_INDEX = re.compile(r"^__index_level_\d+__$")  # pandas writes its index u
 _MAX_LISTED = 5
 
 
-def read_table(path: Path, display: str) -> pd.DataFrame:
+def read_table(
+    path: Path, display: str, columns: Mapping[str, ColumnSpec] | None = None
+) -> pd.DataFrame:
     """Read `path` (shown to users as `display`) into a DataFrame.
 
     CSV columns come back as text (pandas `str`); Parquet columns keep their
-    stored types. Raises DataFileError for anything that is not a readable,
-    non-empty table with distinct column names.
+    stored types. With `columns` (a dataset's declared columns), a CSV's
+    integer, number and boolean columns are parsed while the file is read
+    (missing markers become nulls), which is much cheaper than parsing text
+    later; when any cell does not parse, the file is read as text instead.
+    Raises DataFileError for anything that is not a readable, non-empty
+    table with distinct column names.
     """
     suffix = checked_suffix(path, display)
     check_file(path, display)
     if suffix == ".csv":
-        return _read_csv(path, display)
+        return _read_csv(path, display, columns)
     return _read_parquet(path, display)
 
 
@@ -91,7 +100,9 @@ def check_file(path: Path, display: str) -> None:
 # --- CSV ---------------------------------------------------------------------------
 
 
-def _read_csv(path: Path, display: str) -> pd.DataFrame:
+def _read_csv(
+    path: Path, display: str, columns: Mapping[str, ColumnSpec] | None = None
+) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -104,9 +115,25 @@ def _read_csv(path: Path, display: str) -> pd.DataFrame:
         ragged.append(row.number)  # None when parsed by several threads
         return "skip"
 
+    table = None
+    if columns and any(kind_of(c) != "text" for c in columns.values()):
+        # No ragged-row handler here: it costs a third more time, and a ragged row fails
+        # this read like a cell that does not parse, so the text read below reports it.
+        _, convert_options = csv_options(header, on_ragged, columns)
+        try:
+            table = pcsv.read_csv(
+                path,
+                parse_options=pcsv.ParseOptions(ignore_empty_lines=False),
+                convert_options=convert_options,
+            )
+        except pa.ArrowInvalid:
+            table = None  # a cell that does not parse (or a broken file): read it as text
     try:
-        parse_options, convert_options = csv_options(header, on_ragged)
-        table = pcsv.read_csv(path, parse_options=parse_options, convert_options=convert_options)
+        if table is None:
+            parse_options, convert_options = csv_options(header, on_ragged)
+            table = pcsv.read_csv(
+                path, parse_options=parse_options, convert_options=convert_options
+            )
     except pa.ArrowInvalid as exc:
         raise csv_parse_error(path, display, exc) from None
     if ragged:
@@ -179,19 +206,37 @@ def header_only(display: str) -> DataFileError:
     )
 
 
-def csv_options(header: list[str], on_ragged: Callable[[Any], str]) -> tuple[Any, Any]:
+def csv_options(
+    header: list[str],
+    on_ragged: Callable[[Any], str],
+    columns: Mapping[str, ColumnSpec] | None = None,
+) -> tuple[Any, Any]:
     """How every CSV is parsed (whole or streamed): every cell as text, nothing turned into null
     by the reader (validation decides what is missing), blank lines kept so line numbers stay
-    true, and ragged rows handed to `on_ragged`."""
+    true, and ragged rows handed to `on_ragged`.
+
+    With `columns`, declared integer, number and boolean columns are parsed as such instead,
+    with validation's missing markers as nulls and its usual boolean spellings; text columns
+    stay text, never null.
+    """
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
+    from .columns import FALSE_SPELLINGS, MISSING_MARKERS, TRUE_SPELLINGS
+
+    types = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}
+    declared = columns or {}
     parse_options = pcsv.ParseOptions(ignore_empty_lines=False, invalid_row_handler=on_ragged)
     convert_options = pcsv.ConvertOptions(
-        column_types={name: pa.string() for name in header},
+        column_types={
+            name: types.get(declared[name].type, pa.string()) if name in declared else pa.string()
+            for name in header
+        },
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
-        null_values=[],
+        null_values=list(MISSING_MARKERS) if declared else [],
+        true_values=list(TRUE_SPELLINGS),
+        false_values=list(FALSE_SPELLINGS),
     )
     return parse_options, convert_options
 

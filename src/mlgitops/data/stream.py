@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -32,6 +33,7 @@ from .read import (
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 T = TypeVar("T")
 GLOB_CHARACTERS = frozenset("*?[")
@@ -42,9 +44,17 @@ _PARQUET_BUFFER = 1 << 20
 
 @dataclass(frozen=True)
 class Batch:
+    """Rows of one file as an Arrow record batch; `frame` is the same rows as pandas."""
+
     file: str  # as users see it: relative to the repository root when inside it
     row_offset: int  # data rows of the same file before this batch
-    frame: pd.DataFrame
+    table: pa.RecordBatch
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        # pandas metadata ignored: a stored column stays a column, as in read.py
+        frame: pd.DataFrame = self.table.to_pandas(ignore_metadata=True)
+        return frame
 
 
 def iter_batches(
@@ -56,16 +66,24 @@ def iter_batches(
 
 
 def iter_file_batches(
-    paths_or_glob: str | list[Path], root: Path, batch_rows: int = 100_000
+    paths_or_glob: str | list[Path],
+    root: Path,
+    batch_rows: int = 100_000,
+    *,
+    dictionary: Collection[str] = (),
 ) -> Iterator[Batch]:
-    """Like `iter_batches`, with the file and row offset of each batch (for validation messages)."""
+    """Like `iter_batches`, with the file and row offset of each batch (for validation messages).
+
+    Text columns named in `dictionary` come from Parquet files dictionary-encoded, as
+    stored: their values are then counted without reading a string per row.
+    """
     if batch_rows < 1:
         raise ValueError("batch_rows must be positive")
     for path, display in resolve_files(paths_or_glob, root):
         if path.suffix.lower() == ".csv":
             yield from _csv_batches(path, display, batch_rows)
         else:
-            yield from _parquet_batches(path, display, batch_rows)
+            yield from _parquet_batches(path, display, batch_rows, dictionary)
 
 
 def resolve_files(paths_or_glob: str | list[Path], root: Path) -> list[tuple[Path, str]]:
@@ -160,21 +178,31 @@ def prefetch(items: Iterable[T], depth: int = 2) -> Iterator[T]:
 # --- Parquet -------------------------------------------------------------------------
 
 
-def _parquet_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batch]:
+def _parquet_batches(
+    path: Path, display: str, batch_rows: int, dictionary: Collection[str]
+) -> Iterator[Batch]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
+        schema = pq.read_schema(path)
+        text = [
+            field.name
+            for field in schema
+            if field.name in dictionary
+            and (pa.types.is_string(field.type) or pa.types.is_large_string(field.type))
+        ]
         # pyarrow's default pre-buffering keeps whole column chunks and grows with the file
         # (measured: 1.4 GB resident for 10M x 20); buffered reads keep it bounded, and are faster.
-        parquet = pq.ParquetFile(path, pre_buffer=False, buffer_size=_PARQUET_BUFFER)
+        parquet = pq.ParquetFile(
+            path, pre_buffer=False, buffer_size=_PARQUET_BUFFER, read_dictionary=text
+        )
         names = [name for name in parquet.schema_arrow.names if not PANDAS_INDEX.match(name)]
         offset = 0
         for record_batch in parquet.iter_batches(batch_size=batch_rows, columns=names):
             if record_batch.num_rows == 0:
                 continue
-            # pandas metadata ignored: a stored column stays a column, as in read.py
-            yield Batch(display, offset, record_batch.to_pandas(ignore_metadata=True))
+            yield Batch(display, offset, record_batch)
             offset += record_batch.num_rows
     except (pa.ArrowException, OSError) as exc:
         raise corrupt_parquet(display, exc) from None
@@ -214,7 +242,7 @@ def _csv_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batch]:
             if record_batch.num_rows == 0:
                 continue
             if pending is not None:
-                yield Batch(display, offset, pending.to_pandas())
+                yield Batch(display, offset, pending)
                 offset += pending.num_rows
             pending = record_batch
     except pa.ArrowInvalid as exc:
@@ -228,7 +256,7 @@ def _csv_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batch]:
             f"{display}: has a header line but no data rows", hint="add data rows below the header"
         )
     if pending.num_rows:
-        yield Batch(display, offset, pending.to_pandas())
+        yield Batch(display, offset, pending)
 
 
 def _block_size(path: Path, batch_rows: int) -> int:

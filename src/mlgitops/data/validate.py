@@ -12,11 +12,13 @@ from __future__ import annotations
 import difflib
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DataFileError
+from .aggregates import arrow_column, clean_missing
 from .columns import ParsedColumn, parse_column
 from .report import MAX_EXAMPLES, DataFailure, DataValidationReport, Example, plain_value
 
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
     import pandas as pd
+    import pyarrow as pa
 
     from ..spec.models import ColumnSpec, DatasetSpec
 
@@ -55,6 +58,89 @@ def validate_frame(
     """
     labels = {str(label): label for label in frame.columns}  # in-memory frames may have int labels
     names = [str(label) for label in frame.columns]
+
+    def column(name: str) -> tuple[Any, Callable[[], pd.Series]]:
+        series = frame[labels[name]]
+        return arrow_column(series), lambda: series
+
+    return _validate(names, len(frame), column, dataset, file, row_offset, dataset_checks)
+
+
+def read_and_validate(
+    path: Path, display: str, dataset: DatasetSpec
+) -> tuple[pd.DataFrame, DataValidationReport]:
+    """Read a dataset's file with its declared types and validate it.
+
+    A CSV that fails is read again as text and validated again, so the
+    report shows the failing cells as written ('NA', not a blank).
+    """
+    from .read import read_table
+
+    frame = read_table(path, display, dataset.columns)
+    report = validate_frame(frame, dataset, file=display)
+    if not report.passed and _is_csv(display) and parsed_while_read(frame, dataset):
+        frame = read_table(path, display)
+        report = validate_frame(frame, dataset, file=display)
+    return frame, report
+
+
+def parsed_while_read(frame: pd.DataFrame, dataset: DatasetSpec) -> bool:
+    """Whether the CSV reader typed a declared number or boolean column (else all is text)."""
+    from pandas.api.types import is_string_dtype
+
+    return any(
+        name in frame.columns and not is_string_dtype(frame[name].dtype)
+        for name, column in dataset.columns.items()
+        if column.type in ("integer", "number", "boolean")
+    )
+
+
+def validate_table(
+    table: pa.Table | pa.RecordBatch,
+    dataset: DatasetSpec,
+    *,
+    file: str,
+    row_offset: int = 0,
+    dataset_checks: bool = True,
+    threads: int | None = None,
+) -> DataValidationReport:
+    """`validate_frame` for an Arrow table or record batch, from any reader.
+
+    Clean columns are checked on the Arrow data itself; only a column that
+    fails (or needs parsing) becomes a pandas column, to find its rows.
+    `threads`: at most this many columns at once (default: one per core); a
+    caller that already keeps the other core busy passes 1.
+    """
+    names = list(table.schema.names)
+
+    def column(name: str) -> tuple[Any, Callable[[], pd.Series]]:
+        array = table.column(name)
+        return arrow_column(array), lambda: _as_series(array)
+
+    return _validate(
+        names, table.num_rows, column, dataset, file, row_offset, dataset_checks, threads
+    )
+
+
+def _as_series(array: Any) -> pd.Series:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(array.type):
+        array = array.cast(array.type.value_type)
+    series: pd.Series = array.to_pandas()
+    return series
+
+
+def _validate(
+    names: list[str],
+    rows: int,
+    column: Callable[[str], tuple[Any, Callable[[], pd.Series]]],
+    dataset: DatasetSpec,
+    file: str,
+    row_offset: int,
+    dataset_checks: bool,
+    threads: int | None = None,
+) -> DataValidationReport:
     duplicated = sorted(name for name, count in Counter(names).items() if count > 1)
     if duplicated:
         raise DataFileError(
@@ -71,7 +157,12 @@ def validate_frame(
     unit = "line" if _is_csv(file) else "row"
 
     def check(name: str) -> tuple[int, list[DataFailure]]:
-        series = frame[labels[name]]
+        array, get_series = column(name)
+        if array is not None:
+            missing = clean_missing(array, declared[name], unique=name in unique)
+            if missing is not None:  # proved clean from aggregates: no row masks needed
+                return missing, []
+        series = get_series()
         parsed = parse_declared(series, declared[name])
         found = _column_failures(name, declared[name], parsed, series, row_offset)
         if name in unique:
@@ -81,14 +172,19 @@ def validate_frame(
     present = [name for name in declared if name in names]
     null_counts: dict[str, int] = {}
     # pyarrow and numpy release the GIL, so columns are checked side by side.
-    with ThreadPoolExecutor(max_workers=_workers(len(frame), len(present))) as pool:
-        for name, (null_count, found) in zip(present, pool.map(check, present), strict=True):
-            null_counts[name] = null_count
-            failures += found
+    workers = _workers(rows, len(present)) if threads is None else max(1, threads)
+    if workers == 1:
+        results = [check(name) for name in present]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(check, present))
+    for name, (null_count, found) in zip(present, results, strict=True):
+        null_counts[name] = null_count
+        failures += found
 
     report = DataValidationReport(
         file=file,
-        rows=len(frame),
+        rows=rows,
         columns=len(names),
         null_counts=null_counts,
         failures=tuple(failures),
@@ -330,14 +426,14 @@ def _not_allowed(
     import pyarrow.compute as pc
 
     assert parsed.text is not None
-    value_set = pa.array(sorted(_allowed_strings(allowed)), type=parsed.text.type)
+    value_set = pa.array(sorted(allowed_strings(allowed)), type=parsed.text.type)
     member = np.asarray(
         pc.fill_null(pc.is_in(parsed.text, value_set=value_set), False).to_numpy(), dtype=bool
     )
     return ~member & ~parsed.missing
 
 
-def _allowed_strings(allowed: Iterable[str | int | bool]) -> set[str]:
+def allowed_strings(allowed: Iterable[str | int | bool]) -> set[str]:
     out: set[str] = set()
     for value in allowed:
         if isinstance(value, bool):  # YAML true/false; a CSV may spell it either way

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import BadInputError, MlgitopsError
 from ..registry import Registry, VersionRef
@@ -17,6 +17,7 @@ from ..registry import Registry, VersionRef
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
     from ..data.report import DataValidationReport
     from ..data.stream import Batch
@@ -48,10 +49,19 @@ def compare(
     from .detect import detect_drift
 
     validation = CurrentValidation(dataset, profile.numeric, profile.categorical)
+    files = iter_file_batches(source, root, batch_rows, dictionary=profile.categorical)
     # the next batches are read and validated on a second thread while this one is counted
-    batches = prefetch(validation.checked(iter_file_batches(source, root, batch_rows)))
+    batches = prefetch(validation.checked(files))
+
+    def frame_of(table: pa.Table) -> pd.DataFrame:  # what the scorer reads: the training types
+        return detection_frame(
+            table.to_pandas(ignore_metadata=True), dataset, profile.numeric, profile.categorical
+        )
+
     try:
-        report = detect_drift(profile, batches, drift, scorer, prediction_note=prediction_note)
+        report = detect_drift(
+            profile, batches, drift, scorer, prediction_note=prediction_note, frame_of=frame_of
+        )
     except BadInputError:
         if not validation.failed:
             raise
@@ -125,24 +135,25 @@ class CurrentValidation:
         self.reports: dict[str, DataValidationReport] = {}
         self.failed = False
 
-    def checked(self, batches: Iterable[Batch]) -> Iterator[pd.DataFrame]:
-        from ..data.validate import validate_frame
+    def checked(self, batches: Iterable[Batch]) -> Iterator[pa.Table]:
+        from ..data.validate import validate_table
 
         for batch in batches:
-            spec = self._spec_for(batch.frame)
-            report = validate_frame(
-                batch.frame,
+            spec = self._spec_for(batch.table.schema.names)
+            report = validate_table(
+                batch.table,
                 spec,
                 file=batch.file,
                 row_offset=batch.row_offset,
                 dataset_checks=False,
+                threads=1,  # this runs on the prefetch thread, beside detection on the other core
             )
             known = self.reports.get(batch.file)
             self.reports[batch.file] = report if known is None else known.merge(report)
             if not report.passed:
                 self.failed = True
             if not self.failed:  # after a failure, keep validating to report every problem
-                yield detection_frame(batch.frame, self.dataset, self.numeric, self.categorical)
+                yield detection_table(batch.table, self.dataset, self.numeric, self.categorical)
 
     def failed_reports(self) -> list[DataValidationReport]:
         from ..data.validate import check_totals
@@ -157,9 +168,9 @@ class CurrentValidation:
         self.failed = self.failed or bool(failed)
         return failed
 
-    def _spec_for(self, frame: pd.DataFrame) -> DatasetSpec:
+    def _spec_for(self, names: list[str]) -> DatasetSpec:
         target = self.dataset.target
-        if target in frame.columns:
+        if target in names:
             return self.dataset
         columns = {name: column for name, column in self.dataset.columns.items() if name != target}
         return self.dataset.model_copy(update={"columns": columns})
@@ -195,3 +206,38 @@ def detection_frame(
             text = pc.if_else(pa.array(parsed.missing), pa.scalar(None, type=text.type), text)
         out[name] = text.to_pandas().array
     return out
+
+
+def detection_table(
+    table: pa.RecordBatch, dataset: DatasetSpec, numeric: list[str], categorical: list[str]
+) -> pa.Table:
+    """The features of a validated batch, for detection: numbers as Arrow numbers, text as
+    stored (string or dictionary; blank counts as missing when counted).
+
+    Stored numbers and booleans pass through untouched; only text (CSV) is parsed,
+    exactly as `coerce_frame` parses it.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    from ..data.columns import parse_column
+
+    columns: dict[str, Any] = {}
+    for name in numeric:
+        array = table.column(name)
+        kind = array.type
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
+            columns[name] = array
+            continue
+        parsed = parse_column(array.to_pandas(), dataset.columns[name])
+        if parsed.numbers is not None:
+            values = np.where(parsed.invalid, np.nan, parsed.numbers)
+        else:
+            assert parsed.flags is not None
+            values = np.where(parsed.missing | parsed.invalid, np.nan, parsed.flags.astype(float))
+        columns[name] = pa.array(values, type=pa.float64())
+    for name in categorical:
+        columns[name] = table.column(name)
+    if not columns:  # keep the row count
+        return pa.Table.from_batches([table]).select([])
+    return pa.table(columns)

@@ -29,6 +29,7 @@ from .report import DriftReport, FeatureDrift
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
     from ..spec.models import DriftSpec
 
@@ -41,17 +42,24 @@ __all__ = ["DriftReport", "FeatureDrift", "Scorer", "detect_drift", "evaluate_fe
 
 def detect_drift(
     profile: Profile,
-    batches: Iterable[pd.DataFrame],
+    batches: Iterable[pd.DataFrame | pa.Table | pa.RecordBatch],
     drift: DriftSpec,
     scorer: Scorer | None = None,
     *,
     prediction_note: str | None = None,
+    frame_of: Callable[[Any], pd.DataFrame] | None = None,
 ) -> DriftReport:
-    """Stream `batches` (coerced like the training frame) through the profile's bins and judge drift.
+    """Stream `batches` through the profile's bins and judge drift.
 
-    `scorer` maps a batch to the model's scores (`profile.prediction_scores`);
-    without one, `prediction_note` says why prediction drift is not computed.
+    A batch is a pandas frame coerced like the training frame, or an Arrow
+    table (numbers as numbers, text as string or dictionary columns, blank
+    text missing), which is counted without converting it. `scorer` maps a
+    pandas batch to the model's scores (`profile.prediction_scores`); Arrow
+    batches reach it through `frame_of`. Without a scorer, `prediction_note`
+    says why prediction drift is not computed.
     """
+    import pandas as pd
+
     started = time.perf_counter()
     accumulators: dict[str, NumericAccumulator | CategoricalAccumulator] = {}
     for name in [*profile.numeric, *profile.categorical]:
@@ -70,22 +78,30 @@ def detect_drift(
         scores = NumericAccumulator(profile.prediction.distribution)
 
     rows = 0
+    batch: Any
     for batch in batches:
-        missing = [name for name in accumulators if name not in batch.columns]
+        arrow = not isinstance(batch, pd.DataFrame)
+        names = batch.schema.names if arrow else batch.columns
+        missing = [name for name in accumulators if name not in names]
         if missing:
             raise BadInputError(
                 f"the current data lacks feature column(s) {', '.join(missing)}",
                 hint="production data needs every feature the model was trained on",
             )
-        rows += len(batch)
+        rows += batch.num_rows if arrow else len(batch)
         for name, accumulator in accumulators.items():
+            column = batch.column(name) if arrow else batch[name]
             if isinstance(accumulator, NumericAccumulator):
-                accumulator.add(batch[name].to_numpy(dtype=np.float64, na_value=np.nan))
+                if arrow:
+                    _add_arrow_numbers(accumulator, column)
+                else:
+                    accumulator.add(column.to_numpy(dtype=np.float64, na_value=np.nan))
             else:
-                accumulator.add(batch[name])
+                accumulator.add(column)
         if scores is not None and scorer is not None:
             try:
-                scores.add(np.asarray(scorer(batch), dtype=np.float64).reshape(-1))
+                frame = frame_of(batch) if arrow and frame_of is not None else batch
+                scores.add(np.asarray(scorer(frame), dtype=np.float64).reshape(-1))
             except MlgitopsError as exc:  # feature drift still stands without the model
                 scores, prediction_note = (
                     None,
@@ -121,6 +137,26 @@ def detect_drift(
         seconds=time.perf_counter() - started,
         current_histograms=histograms,
     )
+
+
+def _add_arrow_numbers(accumulator: NumericAccumulator, column: Any) -> None:
+    """Count an Arrow number or boolean column: integers and booleans are whole numbers
+    (exact binning needs no check), and a column without nulls has no NaN unless float."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = column.type
+    whole = pa.types.is_integer(kind) or pa.types.is_boolean(kind)
+    if column.null_count:
+        values = pc.fill_null(pc.cast(column, pa.float64()), np.nan)
+    elif pa.types.is_floating(kind) and kind == pa.float64():
+        values = column
+    else:
+        values = pc.cast(column, pa.float64())
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    array = values.to_numpy(zero_copy_only=False)
+    accumulator.add(array, whole=whole, nan=pa.types.is_floating(kind) or bool(column.null_count))
 
 
 def evaluate_feature(

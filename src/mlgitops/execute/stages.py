@@ -79,10 +79,13 @@ class RunOptions:
 # --- the stage functions ------------------------------------------------------------------
 
 
-def read_data(project: Project, dataset: DatasetSpec) -> pd.DataFrame:
+def read_data(project: Project, dataset: DatasetSpec, *, as_text: bool = False) -> pd.DataFrame:
+    """The dataset's file; a CSV's declared numbers and booleans are parsed while it is read
+    (much cheaper than from text) unless `as_text`."""
     from ..data.read import read_table
 
-    return read_table(project.path(dataset.path), dataset.path)
+    columns = None if as_text else dataset.columns
+    return read_table(project.path(dataset.path), dataset.path, columns)
 
 
 def validate_data(frame: pd.DataFrame, dataset: DatasetSpec, data_sha256: str) -> DataResult:
@@ -339,7 +342,17 @@ class StageContext:
 
 
 def _run_validate(ctx: StageContext) -> DataResult:
-    return validate_data(ctx.raw_frame(), ctx.dataset, ctx.plan.data_sha256)
+    from ..data.validate import parsed_while_read
+
+    frame = ctx.raw_frame()
+    try:
+        return validate_data(frame, ctx.dataset, ctx.plan.data_sha256)
+    except StageFailedError:
+        if not parsed_while_read(frame, ctx.dataset):
+            raise
+    # read again as text, so the report shows the failing cells as written ('NA', not a blank)
+    as_text = read_data(ctx.project, ctx.dataset, as_text=True)
+    return validate_data(as_text, ctx.dataset, ctx.plan.data_sha256)
 
 
 def _run_tune(ctx: StageContext) -> TuneResult:
