@@ -6,19 +6,19 @@ models; the difference is what mlgitops adds (drawing and recording trials,
 its metric scorer, evidence). The two alternate, each run `repeat` times, and
 the medians are compared. Goal: mlgitops's overhead under 10 %.
 
-    python benchmarks/bench_tune.py [--rows 20000] [--repeat 3]
+    python benchmarks/bench_tune.py [--quick] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import Row, Settings, at_most, fmt_value, paired
 
 TRIALS = 20
 CV = 3
@@ -87,7 +87,8 @@ def _specs() -> tuple[Any, Any, Any, Any]:
     return dataset, model, pipeline, tuning
 
 
-def run(rows: int = 20_000, repeat: int = 3) -> list[dict[str, Any]]:
+def _searches(rows: int) -> tuple[Any, Any]:
+    """The two actions, over the same rows: (through mlgitops, RandomizedSearchCV directly)."""
     from sklearn.model_selection import RandomizedSearchCV, StratifiedKFold
 
     from mlgitops.train.fit import prepare_training
@@ -101,12 +102,10 @@ def run(rows: int = 20_000, repeat: int = 3) -> list[dict[str, Any]]:
         tuning, "classification", prepared.pipeline, prepared.X_train, prepared.y_train
     )
 
-    def ours() -> float:
-        started = time.perf_counter()
-        run_search(inputs)
-        return time.perf_counter() - started
+    def ours() -> int:
+        return run_search(inputs).trials_run
 
-    def direct() -> float:
+    def direct() -> int:
         search = RandomizedSearchCV(
             prepared.pipeline,
             {k: distribution(v) for k, v in prefixed(dict(tuning.space)).items()},
@@ -116,41 +115,39 @@ def run(rows: int = 20_000, repeat: int = 3) -> list[dict[str, Any]]:
             random_state=SEED,
             refit=False,
         )
-        started = time.perf_counter()
         search.fit(prepared.X_train, prepared.y_train)
-        return time.perf_counter() - started
+        return len(search.cv_results_["params"])
 
-    mine: list[float] = []
-    theirs: list[float] = []
-    for _ in range(repeat):  # alternate, so both see the same load
-        theirs.append(direct())
-        mine.append(ours())
-    ours_s, direct_s = statistics.median(mine), statistics.median(theirs)
-    overhead = ours_s / direct_s - 1
+    return ours, direct
+
+
+def rows(settings: Settings) -> list[Row]:
+    """The harness's row: mlgitops's search time over RandomizedSearchCV's (goal: < 1.10)."""
+    size = 2_000 if settings.quick else 20_000
+    ours, direct = _searches(size)
+    ours_s, direct_s, tried, theirs_tried = paired(settings.repeat, ours, direct)
+    assert tried == theirs_tried == TRIALS  # both fit the same candidates
     return [
-        {
-            "case": f"random search, {TRIALS} trials x {CV} folds, {len(prepared.X_train):,} rows",
-            "mlgitops_s": ours_s,
-            "sklearn_s": direct_s,
-            "overhead": overhead,
-            "goal": f"overhead < {GOAL_OVERHEAD:.0%}",
-            "met": overhead < GOAL_OVERHEAD,
-            "spread_mlgitops_s": (min(mine), max(mine)),
-            "spread_sklearn_s": (min(theirs), max(theirs)),
-        }
+        Row(
+            what=f"random search, {TRIALS} trials x {CV} folds, {size:,} rows",
+            ours=fmt_value(ours_s, "s"),
+            theirs=f"RandomizedSearchCV {fmt_value(direct_s, 's')}",
+            value=ours_s / direct_s,
+            goal=at_most(1 + GOAL_OVERHEAD, "x"),
+            note="mlgitops's time over scikit-learn's (overhead under 10 %)",
+        )
     ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    for row in run(args.rows, args.repeat):
+    for row in rows(Settings(quick=args.quick, repeat=args.repeat)):
+        verdict = "met" if row.goal.met(row.value) else "NOT met"
         print(
-            f"{row['case']}: mlgitops {row['mlgitops_s']:.2f} s, RandomizedSearchCV "
-            f"{row['sklearn_s']:.2f} s, overhead {row['overhead']:+.1%} "
-            f"({row['goal']}: {'met' if row['met'] else 'NOT met'})"
+            f"{row.what}: {row.ours} vs {row.theirs}: {row.value:.3f} ({row.goal.text()}: {verdict})"
         )
 
 

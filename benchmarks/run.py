@@ -40,6 +40,7 @@ BENCHMARKS = [
     "bench_compile",
     "bench_predict",
     "bench_run",
+    "bench_tune",
 ]
 REPO = BENCH_DIR.parent
 REPORT = REPO / "docs" / "benchmarks.md"
