@@ -64,7 +64,8 @@ def test_odd_names_convert_score_and_are_recorded() -> None:
 
     frame, dataset = _odd_frame()
     typed = coerce_frame(frame, dataset)
-    result = train_model(typed, dataset, model_spec("classification"), pipeline_spec(LOGISTIC))
+    spec = model_spec("classification", positive_class="yes-ish")
+    result = train_model(typed, dataset, spec, pipeline_spec(LOGISTIC))
     model_bytes = convert(result, 17)
     model = onnx.load_from_string(model_bytes)
     features = ["mean radius", "s-1", "s_1", "size.band"]
