@@ -78,6 +78,19 @@ class MetricScorer:
         return self.sign * metric(np.asarray(y), y_pred, proba, classes)
 
 
+@dataclass(frozen=True)
+class _Search:
+    """What every strategy fits on: the rows (in time order when known), folds, scorer, fan-out."""
+
+    pipeline: Pipeline
+    x: pd.DataFrame
+    y: np.ndarray
+    splitter: Any
+    scorer: MetricScorer
+    tuning: TuningSpec
+    n_jobs: int
+
+
 def run_search(inputs: SearchInputs, clock: Clock = time.monotonic) -> TuningEvidence:
     tuning = inputs.tuning
     started = clock()
@@ -88,14 +101,13 @@ def run_search(inputs: SearchInputs, clock: Clock = time.monotonic) -> TuningEvi
     scorer = MetricScorer(tuning.metric, inputs.task)
     with warnings.catch_warnings(), _backend(tuning) as n_jobs:
         warnings.simplefilter("ignore")  # convergence notices per fold would flood the log
+        search = _Search(inputs.pipeline, x, y, splitter, scorer, tuning, n_jobs)
         if tuning.strategy == "tpe":
-            trials, planned = _tpe(inputs.pipeline, x, y, splitter, scorer, tuning, n_jobs)
+            trials, planned = _tpe(search)
         elif tuning.strategy == "halving":
-            trials, planned = _halving(inputs.pipeline, x, y, splitter, scorer, tuning, n_jobs)
+            trials, planned = _halving(search)
         else:
-            trials, planned = _candidates_search(
-                inputs.pipeline, x, y, splitter, scorer, tuning, n_jobs, clock, started
-            )
+            trials, planned = _candidates_search(search, clock, started)
     higher = tuning.metric in HIGHER_IS_BETTER
     best = _best(trials, higher, last_round_only=tuning.strategy == "halving")
     if best is None or best.mean is None:
@@ -192,20 +204,13 @@ def _candidates(tuning: TuningSpec) -> list[dict[str, Any]]:
 
 
 def _candidates_search(
-    pipeline: Pipeline,
-    x: pd.DataFrame,
-    y: np.ndarray,
-    splitter: Any,
-    scorer: MetricScorer,
-    tuning: TuningSpec,
-    n_jobs: int,
-    clock: Clock,
-    started: float,
+    search: _Search, clock: Clock, started: float
 ) -> tuple[list[TrialEvidence], int]:
     """grid and random: scikit-learn's GridSearchCV over the drawn sets, in timed chunks."""
+    tuning = search.tuning
     candidates = _candidates(tuning)
     # without a timeout the whole list is one search; with one, check the clock between chunks
-    chunk = len(candidates) if tuning.timeout_minutes is None else max(2, abs(n_jobs))
+    chunk = len(candidates) if tuning.timeout_minutes is None else max(2, abs(search.n_jobs))
     trials: list[TrialEvidence] = []
     for start in range(0, len(candidates), chunk):
         timed_out = (
@@ -216,24 +221,18 @@ def _candidates_search(
         if timed_out:
             break
         part = candidates[start : start + chunk]
-        trials += _grid_search(pipeline, x, y, splitter, scorer, part, n_jobs, first=start)
+        trials += _grid_search(search, part, first=start)
     return trials, len(candidates)
 
 
 def _grid_search(
-    pipeline: Pipeline,
-    x: pd.DataFrame,
-    y: np.ndarray,
-    splitter: Any,
-    scorer: MetricScorer,
-    candidates: Sequence[dict[str, Any]],
-    n_jobs: int,
-    *,
-    first: int,
+    search: _Search, candidates: Sequence[dict[str, Any]], *, first: int
 ) -> list[TrialEvidence]:
+    pipeline, x, y, splitter = search.pipeline, search.x, search.y, search.splitter
+    scorer, n_jobs = search.scorer, search.n_jobs
     from sklearn.model_selection import GridSearchCV
 
-    search = GridSearchCV(
+    grid = GridSearchCV(
         pipeline,
         [{k: [v] for k, v in prefixed(c).items()} for c in candidates],
         scoring=scorer,
@@ -242,25 +241,19 @@ def _grid_search(
         refit=False,
         error_score=np.nan,
     )
-    _fit(search, x, y)
-    return _trials(search.cv_results_, splitter.get_n_splits(), scorer.sign, first=first)
+    _fit(grid, x, y)
+    return _trials(grid.cv_results_, splitter.get_n_splits(), scorer.sign, first=first)
 
 
-def _halving(
-    pipeline: Pipeline,
-    x: pd.DataFrame,
-    y: np.ndarray,
-    splitter: Any,
-    scorer: MetricScorer,
-    tuning: TuningSpec,
-    n_jobs: int,
-) -> tuple[list[TrialEvidence], int]:
+def _halving(search: _Search) -> tuple[list[TrialEvidence], int]:
     """Successive halving: many sets on few rows, the best third on three times as many."""
+    pipeline, x, y, splitter = search.pipeline, search.x, search.y, search.splitter
+    scorer, tuning, n_jobs = search.scorer, search.tuning, search.n_jobs
     from sklearn.experimental import enable_halving_search_cv  # noqa: F401
     from sklearn.model_selection import HalvingRandomSearchCV
 
     dists = {k: distribution(v) for k, v in prefixed(dict(tuning.space)).items()}
-    search = HalvingRandomSearchCV(
+    halving = HalvingRandomSearchCV(
         pipeline,
         dists,
         n_candidates=tuning.trials,
@@ -273,8 +266,8 @@ def _halving(
         refit=False,
         error_score=np.nan,
     )
-    _fit(search, x, y)
-    trials = _trials(search.cv_results_, splitter.get_n_splits(), scorer.sign, first=0)
+    _fit(halving, x, y)
+    trials = _trials(halving.cv_results_, splitter.get_n_splits(), scorer.sign, first=0)
     # a candidate keeps its number across rounds: the one it had in the first round
     numbering: dict[str, int] = {}
     renumbered = []
@@ -298,15 +291,9 @@ def _fit(search: Any, x: pd.DataFrame, y: np.ndarray) -> None:
         ) from None
 
 
-def _tpe(
-    pipeline: Pipeline,
-    x: pd.DataFrame,
-    y: np.ndarray,
-    splitter: Any,
-    scorer: MetricScorer,
-    tuning: TuningSpec,
-    n_jobs: int,
-) -> tuple[list[TrialEvidence], int]:
+def _tpe(search: _Search) -> tuple[list[TrialEvidence], int]:
+    pipeline, x, y, splitter = search.pipeline, search.x, search.y, search.splitter
+    scorer, tuning, n_jobs = search.scorer, search.tuning, search.n_jobs
     import optuna
     from sklearn.base import clone
     from sklearn.model_selection import cross_validate
