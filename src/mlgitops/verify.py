@@ -180,14 +180,7 @@ def _check_pointer(
 
 
 def lock_problems(root: Path) -> list[Diagnostic]:
-    """References in the data lock that do not resolve.
+    """Files in the data lock (`mlops.lock`) that are gone or changed since they were locked."""
+    from . import lock
 
-    The data lock (`mlops.lock`) is checked by its own module where it exists; until
-    then there is nothing here to resolve.
-    """
-    try:
-        from . import lock  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    check = getattr(lock, "verify_lock", None)
-    return list(check(root)) if callable(check) else []
+    return lock.verify_lock(root)
