@@ -16,6 +16,7 @@ not starting with a dot.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import stat
@@ -40,6 +41,11 @@ def show(root: Path, path: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def printable(name: str) -> str:
+    """`name` for a message: as it is, or with its control characters escaped."""
+    return name if name.isprintable() else json.dumps(name)[1:-1]
 
 
 def is_inside(root: Path, path: Path) -> bool:

@@ -116,7 +116,7 @@ class Registry:
             problem = version_name_problem(entry.name)
             if problem:
                 raise BadInputError(
-                    f"{self._show(directory)}/{json.dumps(entry.name)[1:-1]} {problem}",
+                    f"{self._show(directory)}/{paths.printable(entry.name)} {problem}",
                     hint="rename it to its number or move it out of the registry",
                 )
             if VERSION_NAME.fullmatch(entry.name) and entry.is_dir():

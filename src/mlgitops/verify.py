@@ -10,7 +10,6 @@ a manifest must name the model and version where it lies.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,7 +88,7 @@ def _versions(root: Path, registry: Registry, model: str, problems: list[Diagnos
         return []
     found = []
     for entry in sorted(directory.iterdir()):
-        shown = f"{_show(root, directory)}/{json.dumps(entry.name)[1:-1]}"
+        shown = f"{_show(root, directory)}/{paths.printable(entry.name)}"
         problem = version_name_problem(entry.name)
         if problem:
             problems.append(Diagnostic(shown, 1, 1, "", f"{problem}; rename or remove it"))
