@@ -80,8 +80,11 @@ def _write_gitignore(root: Path, directory: Path) -> None:
 
 
 def staging_dir(root: Path) -> Path:
-    """Where registrations build a version before renaming it into `models/` (never in git)."""
-    return _inside(root, ensure_workspace(root) / STAGING_DIR)
+    """Where registrations build a version before renaming it into `models/` (never in git);
+    made if missing."""
+    directory = _inside(root, ensure_workspace(root) / STAGING_DIR)
+    directory.mkdir(exist_ok=True)
+    return directory
 
 
 def registry_lock(root: Path) -> Path:
