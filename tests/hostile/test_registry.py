@@ -158,8 +158,13 @@ def test_verify_refuses_a_manifest_name_that_is_not_a_plain_file_name(
 
 @pytest.mark.parametrize(
     ("args", "code"),
-    [(["predict"], 2), (["release", "--verify-only"], 1), (["status"], 0)],
-    ids=["predict", "release", "status"],
+    [
+        (["predict"], 2),
+        (["release", "--verify-only"], 1),
+        (["status"], 0),
+        (["serve", "--port", "0", "--model", MODEL], 2),  # refused before it listens
+    ],
+    ids=["predict", "release", "status", "serve"],
 )
 def test_a_traversal_in_the_manifest_is_never_read_by_any_command(
     world: World, capsys: pytest.CaptureFixture[str], args: list[str], code: int
