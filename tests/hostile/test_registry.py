@@ -377,7 +377,17 @@ def test_a_link_out_of_the_repository_is_refused(
     assert "unexpected" not in messages
 
 
-def test_run_never_registers_through_a_linked_versions_directory(world: World) -> None:
+def test_run_never_registers_through_a_linked_versions_directory(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = "penguin-species"
+    _link(world, f"models/{model}/versions", world.outside / "versions")
+    result = cli(world, capsys, "run", model)
+    assert result.code == 2
+    assert result.data["error"].startswith(f"models/{model}/versions (the registry) is a symbolic")
+
+
+def test_registering_refuses_a_linked_versions_directory_before_writing(world: World) -> None:
     """What `run` does last: the registration refuses the link before writing anything."""
     _link_versions(world)
     before = _outside_state(world)
