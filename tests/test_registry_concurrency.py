@@ -196,3 +196,19 @@ def test_a_run_killed_while_registering_leaves_nothing_git_sees(tmp_path: Path) 
     git(root, "commit", "-qm", "register v1")
     assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
     assert (root / ".mlgitops" / ".gitignore").read_text() == "*\n"
+
+
+def test_cleaning_keeps_what_a_living_registration_is_staging(tmp_path: Path) -> None:
+    """Only an unclaimed staging is debris: one a registration still writes is left alone."""
+    from mlgitops import atomic
+
+    area, lock = tmp_path / "staging", tmp_path / "registry.lock"
+    with atomic.claimed_directory(area, lock, prefix="m.") as living:
+        (living / "model.onnx").write_bytes(b"onnx")
+        (area / "m.killed").mkdir()  # what a killed registration left: nobody claims it
+        (area / ".production.yaml.x.tmp").write_bytes(b"half")
+        with atomic.file_lock(lock):
+            removed = atomic.remove_unclaimed(area)
+        assert sorted(removed) == [".production.yaml.x.tmp", "m.killed"]
+        assert (living / "model.onnx").read_bytes() == b"onnx"
+    assert list(area.iterdir()) == []  # the registration's own staging goes with it

@@ -98,7 +98,7 @@ def remove_unclaimed(area: Path) -> list[str]:
     removed = []
     for entry in sorted(area.iterdir()) if area.is_dir() else []:
         if entry.is_dir() and not entry.is_symlink():
-            claim = os.open(entry, os.O_RDONLY | os.O_CLOEXEC)
+            claim = os.open(entry, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0))
             try:
                 fcntl.flock(claim, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

@@ -99,7 +99,7 @@ def _production(version: int | None, state: str) -> str:
     marks = {
         "tampered": " (tampered: digest differs)",
         "missing": " (tampered: a file is missing)",
-        "broken": " (broken: see mlgitops verify)",
+        "broken": " (broken: run verify)",
     }
     return _version(version) + marks.get(state, "")
 
