@@ -68,14 +68,14 @@ def test_on_stays_a_string_key() -> None:
     assert list(doc.data) == ["on", "yes", "off", "1"]
 
 
-def test_plain_scalars_keep_their_types() -> None:
+def test_plain_scalars_keep_their_types_and_dates_their_text() -> None:
     doc = _parse("a: 1\nb: 1.5e-4\nc: true\nd: null\ne: 2027-03-31\nf: '1'\n")
     assert doc.data == {
         "a": 1,
         "b": 1.5e-4,
         "c": True,
         "d": None,
-        "e": dt.date(2027, 3, 31),
+        "e": "2027-03-31",  # checked to be a date; the models parse it where one is expected
         "f": "1",
     }
 
