@@ -21,14 +21,20 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..errors import DataFileError
 from .read import (
     PANDAS_INDEX,
+    CsvHeader,
+    block_size_for,
     check_file,
     checked_suffix,
     corrupt_parquet,
-    csv_header,
     csv_options,
     csv_parse_error,
     drop_trailing_blank_rows,
+    duplicate_columns,
+    has_rows,
+    header_only,
     ragged_rows,
+    read_header,
+    stream_csv_batches,
 )
 
 if TYPE_CHECKING:
@@ -198,6 +204,8 @@ def _parquet_batches(
             path, pre_buffer=False, buffer_size=_PARQUET_BUFFER, read_dictionary=text
         )
         names = [name for name in parquet.schema_arrow.names if not PANDAS_INDEX.match(name)]
+        if duplicated := duplicate_columns(display, names):
+            raise duplicated
         offset = 0
         for record_batch in parquet.iter_batches(batch_size=batch_rows, columns=names):
             if record_batch.num_rows == 0:
@@ -217,9 +225,10 @@ def _parquet_batches(
 
 def _csv_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batch]:
     import pyarrow as pa
-    import pyarrow.csv as pcsv
 
-    header = csv_header(path, display)
+    header = read_header(path, display)
+    if not has_rows(path, header.size):
+        raise header_only(display)
     ragged: list[Any] = []
 
     def on_ragged(row: Any) -> str:
@@ -227,18 +236,16 @@ def _csv_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batch]:
         return "skip"
 
     try:
-        parse_options, convert_options = csv_options(header, on_ragged)
-        reader = pcsv.open_csv(
-            path,
-            read_options=pcsv.ReadOptions(block_size=_block_size(path, batch_rows)),
-            parse_options=parse_options,
-            convert_options=convert_options,
+        parse_options, convert_options = csv_options(header.names, on_ragged)
+        block_size = _block_size(path, header, batch_rows)
+        batches = stream_csv_batches(
+            path, display, block_size, parse_options, convert_options, ragged.clear
         )
         offset = 0
         pending: Any = None  # one batch held back: trailing blank lines are dropped from the last
-        for record_batch in reader:
+        for record_batch in batches:
             if ragged:
-                raise ragged_rows(path, display, len(header), len(ragged))
+                raise ragged_rows(path, display, len(header.names), len(ragged))
             if record_batch.num_rows == 0:
                 continue
             if pending is not None:
@@ -248,23 +255,25 @@ def _csv_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batch]:
     except pa.ArrowInvalid as exc:
         raise csv_parse_error(path, display, exc) from None
     if ragged:
-        raise ragged_rows(path, display, len(header), len(ragged))
+        raise ragged_rows(path, display, len(header.names), len(ragged))
     if pending is not None:
         pending = drop_trailing_blank_rows(path, pending)
     if pending is None or (offset == 0 and pending.num_rows == 0):
-        raise DataFileError(
-            f"{display}: has a header line but no data rows", hint="add data rows below the header"
-        )
+        raise header_only(display)
     if pending.num_rows:
         yield Batch(display, offset, pending)
 
 
-def _block_size(path: Path, batch_rows: int) -> int:
-    """Bytes per block for about `batch_rows` rows, from the line lengths at the file's start."""
+def _block_size(path: Path, header: CsvHeader, batch_rows: int) -> int:
+    """Bytes per block for about `batch_rows` rows, from the line lengths after the header.
+
+    A longer row further on makes `stream_csv_batches` refit the blocks.
+    """
     with path.open("rb") as handle:
+        handle.seek(header.size)
         sample = handle.read(1 << 16)
     lines = sample.split(b"\n")
     per_row = max(len(sample) // max(len(lines) - 1, 1), 1)
     # a block must hold whole rows: keep it well above the longest line seen
     floor = max(_MIN_BLOCK, 16 * max(len(line) for line in lines))
-    return min(max(per_row * batch_rows, floor), _MAX_BLOCK)
+    return block_size_for(header, min(max(per_row * batch_rows, floor), _MAX_BLOCK))
