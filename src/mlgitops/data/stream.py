@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 GLOB_CHARACTERS = frozenset("*?[")
-_MIN_BLOCK = 1 << 16
+_STREAM_BLOCK = 1 << 20
 _MAX_BLOCK = 256 << 20
 _PARQUET_BUFFER = 1 << 20
 
@@ -86,10 +86,19 @@ def iter_file_batches(
     if batch_rows < 1:
         raise ValueError("batch_rows must be positive")
     for path, display in resolve_files(paths_or_glob, root):
-        if path.suffix.lower() == ".csv":
-            yield from _csv_batches(path, display, batch_rows)
-        else:
-            yield from _parquet_batches(path, display, batch_rows, dictionary)
+        yield from iter_file(path, display, batch_rows, dictionary=dictionary)
+
+
+def iter_file(
+    path: Path, display: str, batch_rows: int = 100_000, *, dictionary: Collection[str] = ()
+) -> Iterator[Batch]:
+    """The batches of one checked file (see `resolve_files`), named `display` in messages."""
+    if batch_rows < 1:
+        raise ValueError("batch_rows must be positive")
+    if path.suffix.lower() == ".csv":
+        yield from _csv_batches(path, display, batch_rows)
+    else:
+        yield from _parquet_batches(path, display, batch_rows, dictionary)
 
 
 def resolve_files(paths_or_glob: str | list[Path], root: Path) -> list[tuple[Path, str]]:
@@ -237,13 +246,12 @@ def _csv_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batch]:
 
     try:
         parse_options, convert_options = csv_options(header.names, on_ragged)
-        block_size = _block_size(path, header, batch_rows)
-        batches = stream_csv_batches(
-            path, display, block_size, parse_options, convert_options, ragged.clear
+        blocks = stream_csv_batches(
+            path, display, _block_size(path, header), parse_options, convert_options, ragged.clear
         )
         offset = 0
         pending: Any = None  # one batch held back: trailing blank lines are dropped from the last
-        for record_batch in batches:
+        for record_batch in _regrouped(blocks, batch_rows):
             if ragged:
                 raise ragged_rows(path, display, len(header.names), len(ragged))
             if record_batch.num_rows == 0:
@@ -264,16 +272,36 @@ def _csv_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batch]:
         yield Batch(display, offset, pending)
 
 
-def _block_size(path: Path, header: CsvHeader, batch_rows: int) -> int:
-    """Bytes per block for about `batch_rows` rows, from the line lengths after the header.
+def _block_size(path: Path, header: CsvHeader) -> int:
+    """Bytes per block: pyarrow's 1 MiB, or more when the first rows are long.
 
-    A longer row further on makes `stream_csv_batches` refit the blocks.
+    The streaming reader parses up to about 32 blocks ahead of its consumer,
+    so memory follows the block size, not the batch size; small blocks are
+    regrouped into batches. A longer row further on makes
+    `stream_csv_batches` refit the blocks.
     """
     with path.open("rb") as handle:
         handle.seek(header.size)
         sample = handle.read(1 << 16)
-    lines = sample.split(b"\n")
-    per_row = max(len(sample) // max(len(lines) - 1, 1), 1)
     # a block must hold whole rows: keep it well above the longest line seen
-    floor = max(_MIN_BLOCK, 16 * max(len(line) for line in lines))
-    return block_size_for(header, min(max(per_row * batch_rows, floor), _MAX_BLOCK))
+    longest = max(len(line) for line in sample.split(b"\n"))
+    return block_size_for(header, min(max(_STREAM_BLOCK, 16 * longest), _MAX_BLOCK))
+
+
+def _regrouped(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    """Record batches of exactly `rows` rows (the last one may hold fewer), from blocks of any size."""
+    import pyarrow as pa
+
+    parts: list[pa.RecordBatch] = []
+    held = 0
+    for batch in batches:
+        while batch.num_rows:
+            take = min(rows - held, batch.num_rows)
+            parts.append(batch.slice(0, take))
+            held += take
+            batch = batch.slice(take)
+            if held == rows:
+                yield parts[0] if len(parts) == 1 else pa.concat_batches(parts)
+                parts, held = [], 0
+    if parts:
+        yield parts[0] if len(parts) == 1 else pa.concat_batches(parts)
