@@ -83,7 +83,7 @@ def run(
 
     display = str(file)
     path = file if file.is_absolute() else Path.cwd() / file
-    if not path.is_file():
+    if not path.exists():
         raise BadInputError(
             f"{display}: file not found", hint="give the path of a .csv or .parquet file"
         )

@@ -184,18 +184,24 @@ def read_header(path: Path, display: str) -> CsvHeader:
             hint="save the file as UTF-8",
         ) from None
     _allow_long_fields()
-    try:
-        names = next(csv.reader([text]), [])
-    except csv.Error as exc:  # a quote left open, or a name over the csv module's field limit
+    try:  # strict: a quote left open would swallow the line into one name
+        names = next(csv.reader([text], strict=True), [])
+    except csv.Error as exc:
+        problem = (
+            'a quote (") opened in the header is not closed on its line'
+            if "end of data" in str(exc)
+            else f"the header cannot be read as CSV ({exc})"
+        )
         raise DataFileError(
-            f"{display}:1: the header cannot be read as CSV ({exc})",
-            hint="put the column names on the first line, separated by commas",
+            f"{display}:1: {problem}; write the column names on the first line, "
+            "quoting a name only when it holds a comma",
+            hint='a name in quotes ends with a quote: "name, with comma"',
         ) from None
     if len(names) > MAX_COLUMNS:
         raise DataFileError(
             f"{display}:1: the header has {len(names):,} columns, over the limit of "
-            f"{MAX_COLUMNS:,} columns for a CSV file",
-            hint="write only the columns the models use (every one is declared in mlops.yaml)",
+            f"{MAX_COLUMNS:,} columns for a CSV file; write only the columns the models use",
+            hint="every column of a dataset is declared in mlops.yaml",
         )
     _check_names(names, display)
     return CsvHeader(names, size)
@@ -224,7 +230,7 @@ def _first_line(path: Path, display: str) -> tuple[bytes, int]:
         raise DataFileError(
             f"{display}:1: the first line is longer than {_mib(MAX_HEADER_BYTES)} "
             "without a line break; a CSV file starts with one line of column names",
-            hint="check that the file is CSV text with a line break after the header",
+            hint="check that the file is CSV text, with a line break after the header",
         )
     if found is None:
         return bytes(head), len(head)  # a file of one line: the header alone
@@ -235,9 +241,8 @@ def _first_line(path: Path, display: str) -> tuple[bytes, int]:
     if found + 1 < len(head):
         raise DataFileError(
             f"{display}:1: lines end in a carriage return alone (CR, old Mac line endings); "
-            "CSV lines must end in LF or CRLF",
-            hint=f"convert the line endings, for example: tr '\\r' '\\n' < {display} > fixed.csv "
-            "(or save it again as CSV UTF-8)",
+            "save the file with LF or CRLF line endings",
+            hint=f"for example: tr '\\r' '\\n' < {display} > fixed.csv (or save it as CSV UTF-8)",
         )
     return bytes(head[:found]), found + 1  # the header alone, ended by CR
 
@@ -308,9 +313,8 @@ def fitted_block_size(path: Path, display: str) -> int:
     if longest > MAX_ROW_BYTES:
         raise DataFileError(
             f"{display}:{line}: the line is {longest:,} bytes long, over the limit of "
-            f"{_mib(MAX_ROW_BYTES)} for one CSV row",
-            hint="keep long values (documents, blobs) out of the data file; store them apart "
-            "and keep a key to them",
+            f"{_mib(MAX_ROW_BYTES)} for one CSV row; keep long values out of the data file",
+            hint="store documents or blobs apart and keep a key to them in the table",
         )
     return max(_ARROW_BLOCK, 2 * longest + 2)
 
@@ -552,6 +556,7 @@ def _read_parquet(path: Path, display: str) -> pd.DataFrame:
     names = [name for name in table.column_names if not PANDAS_INDEX.match(name)]
     if duplicated := duplicate_columns(display, names):
         raise duplicated
+    table = plain_types(table, display)
     if table.num_rows == 0:
         raise DataFileError(
             f"{display}: the Parquet file has no rows", hint="write at least one data row"
@@ -563,6 +568,38 @@ def _read_parquet(path: Path, display: str) -> pd.DataFrame:
     )
     result: pd.DataFrame = kept.to_pandas(ignore_metadata=True)
     return result
+
+
+def plain_types(table: Any, display: str) -> Any:
+    """`table` (an Arrow table or record batch) with stored types every check understands.
+
+    Half floats become float32 (exact) and bytes become text when they are UTF-8;
+    bytes that are not are refused, naming the column.
+    """
+    import pyarrow as pa
+
+    arrays = list(table.columns)
+    changed = False
+    for index, field in enumerate(table.schema):
+        kind = field.type
+        if pa.types.is_float16(kind):
+            arrays[index] = arrays[index].cast(pa.float32())
+        elif (
+            pa.types.is_binary(kind)
+            or pa.types.is_large_binary(kind)
+            or (pa.types.is_fixed_size_binary(kind))
+        ):
+            try:
+                arrays[index] = arrays[index].cast(pa.binary()).cast(pa.string())
+            except pa.ArrowInvalid:
+                raise DataFileError(
+                    f"{display}: column '{field.name}' holds bytes that are not UTF-8 text",
+                    hint="write the column as text (UTF-8 strings) or as numbers",
+                ) from None
+        else:
+            continue
+        changed = True
+    return type(table).from_arrays(arrays, names=table.schema.names) if changed else table
 
 
 def duplicate_columns(display: str, names: list[str]) -> DataFileError | None:

@@ -32,6 +32,7 @@ from .read import (
     duplicate_columns,
     has_rows,
     header_only,
+    plain_types,
     ragged_rows,
     read_header,
     stream_csv_batches,
@@ -219,7 +220,7 @@ def _parquet_batches(
         for record_batch in parquet.iter_batches(batch_size=batch_rows, columns=names):
             if record_batch.num_rows == 0:
                 continue
-            yield Batch(display, offset, record_batch)
+            yield Batch(display, offset, plain_types(record_batch, display))
             offset += record_batch.num_rows
     except (pa.ArrowException, OSError) as exc:
         raise corrupt_parquet(display, exc) from None
