@@ -116,6 +116,7 @@ def _read_csv(
     path: Path, display: str, columns: Mapping[str, ColumnSpec] | None = None
 ) -> pd.DataFrame:
     import pyarrow as pa
+    import pyarrow.csv as pcsv
 
     header = read_header(path, display)
     if not has_rows(path, header.size):
@@ -131,7 +132,7 @@ def _read_csv(
         # No ragged-row handler here: it costs a third more time, and a ragged row fails
         # this read like a cell that does not parse, so the text read below reports it.
         _, convert_options = csv_options(header.names, on_ragged, columns)
-        parse_options = _plain_parse_options()
+        parse_options = pcsv.ParseOptions(ignore_empty_lines=False)
         try:
             table = read_csv_table(path, display, header, parse_options, convert_options)
         except pa.ArrowInvalid:
@@ -151,12 +152,6 @@ def _read_csv(
         raise header_only(display)
     frame: pd.DataFrame = table.to_pandas()
     return frame
-
-
-def _plain_parse_options() -> Any:
-    import pyarrow.csv as pcsv
-
-    return pcsv.ParseOptions(ignore_empty_lines=False)
 
 
 # --- the header line -----------------------------------------------------------------

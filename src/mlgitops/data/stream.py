@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 GLOB_CHARACTERS = frozenset("*?[")
 _STREAM_BLOCK = 1 << 20
+# The last batch must hold every trailing blank line `drop_trailing_blank_rows` may drop
+# (it looks at the file's last 256 bytes), so a CSV batch is never smaller.
+_MIN_CSV_BATCH = 256
 _MAX_BLOCK = 256 << 20
 _PARQUET_BUFFER = 1 << 20
 
@@ -252,7 +255,7 @@ def _csv_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batch]:
         )
         offset = 0
         pending: Any = None  # one batch held back: trailing blank lines are dropped from the last
-        for record_batch in _regrouped(blocks, batch_rows):
+        for record_batch in _regrouped(blocks, max(batch_rows, _MIN_CSV_BATCH)):
             if ragged:
                 raise ragged_rows(path, display, len(header.names), len(ragged))
             if record_batch.num_rows == 0:
