@@ -483,17 +483,39 @@ def csv_parse_error(path: Path, display: str, exc: Exception) -> DataFileError:
 
 
 def not_utf8(path: Path, display: str) -> DataFileError:
-    data = path.read_bytes()  # only on this error path
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        return DataFileError(
-            f"{display}:{line}: not UTF-8 text: byte {data[exc.start]:#04x} at byte offset {exc.start} "
-            f"(column {exc.start - line_start + 1} of the line)",
-            hint="save the file as UTF-8 (for example: iconv -f latin1 -t utf-8)",
-        )
+    """Where the first byte that is not UTF-8 is (error path only; read in bounded blocks)."""
+    offset = 0  # file offset of data[0]
+    line, line_start = 1, 0  # the line data[0] is in, and that line's file offset
+    carried = b""  # a character cut by the block's end
+    with path.open("rb") as handle:
+        while True:
+            block = handle.read(_SCAN_BLOCK)
+            data = carried + block
+            if not data:
+                break
+            try:
+                data.decode("utf-8")
+                good = len(data)
+            except UnicodeDecodeError as exc:
+                if not (block and exc.reason == "unexpected end of data"):
+                    bad = exc.start
+                    line += data.count(b"\n", 0, bad)
+                    newline = data.rfind(b"\n", 0, bad)
+                    start = offset + newline + 1 if newline >= 0 else line_start
+                    return DataFileError(
+                        f"{display}:{line}: not UTF-8 text: byte {data[bad]:#04x} at byte offset "
+                        f"{offset + bad} (column {offset + bad - start + 1} of the line)",
+                        hint="save the file as UTF-8 (for example: iconv -f latin1 -t utf-8)",
+                    )
+                good = exc.start
+            line += data.count(b"\n", 0, good)
+            newline = data.rfind(b"\n", 0, good)
+            if newline >= 0:
+                line_start = offset + newline + 1
+            carried = data[good:]
+            offset += good
+            if not block:
+                break
     return DataFileError(
         f"{display}: contains text that is not valid UTF-8", hint="save the file as UTF-8"
     )
