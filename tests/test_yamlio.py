@@ -79,6 +79,27 @@ def test_plain_scalars_keep_their_types_and_dates_their_text() -> None:
     }
 
 
+def test_an_impossible_date_is_a_located_problem_never_a_crash() -> None:
+    text = "a: 2027-02-30\nb:\n  - !!timestamp someday\n  - 2027-13-01 10:00:00\nc: 2027-02-28\n"
+    with pytest.raises(YamlLoadError) as caught:
+        _parse(text)
+    assert [str(d) for d in caught.value.diagnostics] == [
+        "f.yaml:1:4: a: not a valid date: 2027-02-30 (day is out of range for month); "
+        "write a real date (YYYY-MM-DD), or quote the value to keep it as text",
+        "f.yaml:3:5: b[0]: not a valid date: someday; "
+        "write a real date (YYYY-MM-DD), or quote the value to keep it as text",
+        "f.yaml:4:5: b[1]: not a valid date: 2027-13-01 10:00:00 (month must be in 1..12); "
+        "write a real date (YYYY-MM-DD), or quote the value to keep it as text",
+    ]
+    doc = _parse(text, keep_going=True)  # listed with the file's other problems, text kept
+    assert len(doc.problems) == 3
+    assert doc.data == {
+        "a": "2027-02-30",
+        "b": ["someday", "2027-13-01 10:00:00"],
+        "c": "2027-02-28",
+    }
+
+
 def test_duplicate_keys_are_errors() -> None:
     assert (
         _error("a: 1\nb: 2\na: 3\n")
