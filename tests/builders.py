@@ -134,3 +134,14 @@ def write_breast_cancer_csv(path: Path, *, blank_share: float = 0.02, seed: int 
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False)
     return path
+
+
+def tiny_onnx(name: str = "identity") -> bytes:
+    """A real, self-contained ONNX model (y = x), for tests that need valid model bytes."""
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 1])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 1])
+    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], name, [x], [y])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    return bytes(model.SerializeToString())

@@ -209,6 +209,10 @@ class Registry:
 
     def register(self, model: str, artifacts: Mapping[str, bytes]) -> VersionRef:
         """Add a new version holding `artifacts`, atomically. Returns its ref."""
+        if "model.onnx" in artifacts:  # never write a model that could read outside itself
+            from .onnx.safety import check_model
+
+            check_model(artifacts["model.onnx"], f"the model.onnx to register for {model}")
         version = (self.versions(model) or [0])[-1] + 1
         final = self.model_dir(model) / "versions" / str(version)
         with atomic.staged_directory(final) as staging:

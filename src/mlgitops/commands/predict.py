@@ -77,6 +77,7 @@ def run(
 
     from ..data.read import read_table
     from ..data.validate import coerce_frame, validate_frame
+    from ..onnx.safety import registry_source
     from ..onnx.score import OnnxScorer
 
     display = str(file)
@@ -110,7 +111,8 @@ def run(
             hint=f"the model needs the columns {', '.join(features)}, typed as in mlops.yaml",
         )
     coerced = coerce_frame(frame, feature_spec)
-    labels, proba = OnnxScorer(onnx_bytes).predict(coerced)
+    scorer = OnnxScorer(onnx_bytes, source=registry_source(model_name, ref.version))
+    labels, proba = scorer.predict(coerced)
     import pandas as pd
 
     scored = pd.DataFrame({"prediction": labels})

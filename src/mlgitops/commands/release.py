@@ -31,6 +31,7 @@ from rich.table import Table
 
 from .. import atomic
 from ..errors import EXIT_CHECK_FAILED, EXIT_OK, BadInputError, MlgitopsError
+from ..onnx.safety import check_model, registry_source
 from ..registry import MANIFEST, REGISTRY_DIR, ProductionPointer, Registry, VersionRef
 from ..spec import load_project
 from ..workspace import ReleaseRecord, release_bytes
@@ -136,6 +137,8 @@ def _verify(registry: Registry, name: str, *, explicit: bool) -> _Row | None:
         return None
     try:
         ref, digests = registry.verify_production(name, pointer)
+        # a digest says the file is the one registered, not that it is safe to load
+        check_model(registry.read_artifact(ref, "model.onnx"), registry_source(name, ref.version))
     except MlgitopsError as exc:
         return _Row(name, pointer.version, "failed", exc.message)
     row = _Row(
