@@ -33,6 +33,22 @@ Feeds = dict[str, np.ndarray]
 _NO_EXTERNAL_DATA = str(Path(os.devnull) / "external-data-is-refused")
 
 
+def session_options() -> Any:
+    """One thread, and no file reached: no profile written, ONNX format only (what
+    `check_model` read), external data looked for where none can be."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.enable_profiling = False
+    options.add_session_config_entry("session.load_model_format", "ONNX")
+    options.add_session_config_entry(
+        "session.model_external_initializers_file_folder_path", _NO_EXTERNAL_DATA
+    )
+    return options
+
+
 class OnnxScorer:
     """One onnxruntime session on one thread (steadier single-row latency).
 
@@ -44,17 +60,9 @@ class OnnxScorer:
         import onnxruntime as ort
 
         check_model(onnx_bytes, source)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.enable_profiling = False  # profiling writes a file
-        options.add_session_config_entry("session.load_model_format", "ONNX")  # what was checked
-        options.add_session_config_entry(
-            "session.model_external_initializers_file_folder_path", _NO_EXTERNAL_DATA
-        )
         try:
             self._session = ort.InferenceSession(
-                onnx_bytes, sess_options=options, providers=["CPUExecutionProvider"]
+                onnx_bytes, sess_options=session_options(), providers=["CPUExecutionProvider"]
             )
         except Exception as exc:  # onnxruntime raises its own exception types
             raise BadInputError(
