@@ -2,7 +2,8 @@
 
 For each model in production:
 1. **verify**: every artifact of the production version matches its manifest,
-   and `model.onnx` matches the digest in `production.yaml`;
+   and `model.onnx` matches the digest in `production.yaml` and is a
+   self-contained model (`onnx/safety.py`: no external data, no foreign operators);
 2. **smoke test**: the real server (`mlgitops serve`) boots on those versions on
    a loopback port, and the rows recorded at registration (`replay.json`) are
    replayed through it: the served outputs must match scikit-learn's recorded
