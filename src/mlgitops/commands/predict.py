@@ -78,6 +78,7 @@ def run(
 
     from ..data.read import check_file, checked_suffix
     from ..data.stream import iter_file
+    from ..onnx.safety import registry_source
     from ..onnx.score import OnnxScorer
     from ..onnx.score_file import score_batches
 
@@ -92,7 +93,7 @@ def run(
     feature_spec = dataset.model_copy(
         update={"columns": {name: dataset.columns[name] for name in features}}
     )
-    scorer = OnnxScorer(onnx_bytes)
+    scorer = OnnxScorer(onnx_bytes, source=registry_source(model_name, ref.version))
     # Streamed: memory holds one batch of the file, whatever its size.
     result = score_batches(
         scorer,
