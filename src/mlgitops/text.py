@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 MAX_VALUE_CHARS = 200  # one value in a report; the file keeps all of it
 
 # characters that start Markdown inline syntax (backslash-escaped; CommonMark allows
-# a backslash before any ASCII punctuation)
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~$])")
+# a backslash before any ASCII punctuation); `_` inside a word (log_loss) is no emphasis,
+# and `(` starts nothing once every `[` and `]` is escaped
+_MARKDOWN = re.compile(r"([\\`*{}\[\]#+!|~$]|(?<![^\W_])_|_(?![^\W_]))")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # GitHub links `@user`, `#123`, `owner/repo#123`, bare URLs and e-mail addresses in
 # text; a zero-width joiner after `@`/`#`, or inside `://` and `www.`, keeps them text
@@ -81,8 +82,11 @@ def md(value: object, limit: int | None = MAX_VALUE_CHARS) -> str:
 def md_code(value: object, limit: int | None = MAX_VALUE_CHARS, *, cell: bool = False) -> str:
     """An inline code span holding `value` (one line, capped): nothing inside a code span is
     markup, HTML, a mention or a link. In a table `cell`, `|` is escaped as GFM asks (it
-    would end the cell even inside the span)."""
+    would end the cell even inside the span). A value holding `<` or `>` is escaped text
+    instead: no raw angle bracket reaches the document, even where it would be harmless."""
     flat = one_line(value, limit)
+    if "<" in flat or ">" in flat:
+        return md(flat, None)
     longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if flat.startswith("`") or flat.endswith("`") or not flat.strip() else ""

@@ -116,7 +116,7 @@ def _dry(ctx: Context, project: Any, names: list[str], today: dt.date) -> Outcom
             rows.append(
                 {"model": plan.model, "stage": stage.name, "key": stage.key, "cached": cached}
             )
-            table.add_row(plan.model, stage.name, stage.key[:12], "yes" if cached else "no")
+            table.add_row(Text(plan.model), stage.name, stage.key[:12], "yes" if cached else "no")
     return Outcome(EXIT_OK, {"ok": True, "plan": rows}, [table])
 
 
