@@ -29,7 +29,10 @@ MAX_VALUE_CHARS = 200  # one value in a report; the file keeps all of it
 # characters that start Markdown inline syntax (backslash-escaped; CommonMark allows
 # a backslash before any ASCII punctuation); `_` inside a word (log_loss) is no emphasis,
 # and `(` starts nothing once every `[` and `]` is escaped
-_MARKDOWN = re.compile(r"([\\`*{}\[\]#+!|~$]|(?<![^\W_])_|_(?![^\W_]))")
+_MARKDOWN = re.compile(r"([\\`*{}\[\]#!|~$]|(?<![^\W_])_|_(?![^\W_]))")
+# what starts a block only at the start of a line: a list item, a setext underline
+# or thematic break (`- x`, `+ x`, `1. x`, `===`, `---`); `+0.01` and `0.5` are text
+_LINE_START = re.compile(r"^(\d*)([-+](?=\s|$)|-(?=[-\s]*$)|=(?==*\s*$)|(?<=\d)[.)](?=\s|$))")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # GitHub links `@user`, `#123`, `owner/repo#123`, bare URLs and e-mail addresses in
 # text; a zero-width joiner after `@`/`#`, or inside `://` and `www.`, keeps them text
@@ -75,6 +78,7 @@ def md(value: object, limit: int | None = MAX_VALUE_CHARS) -> str:
     """Text safe in a Markdown paragraph or table cell: one line, capped, no markup, no
     HTML, no mention, issue reference or link."""
     escaped = _MARKDOWN.sub(r"\\\1", one_line(value, limit))
+    escaped = _LINE_START.sub(r"\1\\\2", escaped)
     escaped = "".join(_HTML.get(ch, ch) for ch in escaped)
     return _AUTOLINK.sub(_JOINER, escaped)
 
