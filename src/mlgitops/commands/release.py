@@ -384,4 +384,6 @@ def _outcome(rows: list[_Row], failed: list[_Row]) -> Outcome:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    from ..text import md
+
+    return md(text, limit=1000)  # messages quote manifest names: user text
