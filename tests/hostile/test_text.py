@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from builders import write_spec
-from promote.test_body import POLICY, evidence, inputs
+from promote.test_body import POLICY, inputs
 from review.test_render import review
 
 from mlgitops.cli import main
@@ -311,7 +311,9 @@ def test_a_hostile_body_is_inert_and_fits() -> None:
 def test_every_section_survives_when_the_body_must_be_shortened() -> None:
     card = "# Card\n\n" + "\n".join(f"- row {i} " + "x" * 70 for i in range(3000))
     limit = 20_000
-    body = render_body(inputs(drift=hostile_drift(), policy=hostile_policy(), card=card), limit=limit)
+    body = render_body(
+        inputs(drift=hostile_drift(), policy=hostile_policy(), card=card), limit=limit
+    )
     assert len(body) <= limit
     for heading in BODY_SECTIONS:
         assert heading in body
