@@ -219,7 +219,7 @@ class DriftReport:
             )
         notes = [f"{f.feature}: {f.note}" for f in self.features if f.note] + self.notes
         if notes:
-            lines += ["", *(f"- {_md(n)}" for n in notes)]
+            lines += ["", *(f"- {md(n, limit=1000)}" for n in notes)]
         lines += [
             "",
             "<sub>Distances (psi, wasserstein, jensenshannon) drift at or above the threshold; "
