@@ -184,10 +184,12 @@ def _emit(outcome: Outcome, context: Context) -> None:
     if context.json_output:
         print(json.dumps(outcome.data, indent=2, default=str, sort_keys=False))
     else:
-        from rich.console import Console
         from rich.text import Text
 
-        console = Console(highlight=False, soft_wrap=False)
+        from .text import console as plain_console
+
+        # data reaches these renderables as plain strings too: the console reads no markup
+        console = plain_console(soft_wrap=False)
         for renderable in outcome.renderables:
             # Text marked no_wrap (JSON, diffs) must reach pipes and logs unbroken
             console.print(
@@ -216,11 +218,9 @@ def _in_actions(context: Context) -> bool:
 
 
 def _escape(value: str, *, property_value: bool = False) -> str:
-    # GitHub's workflow-command escaping
-    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    if property_value:
-        value = value.replace(":", "%3A").replace(",", "%2C")
-    return value
+    from .text import annotation
+
+    return annotation(value, property_value=property_value)
 
 
 def _write_annotations(annotations: list[Annotation]) -> None:

@@ -48,14 +48,16 @@ class RichReporter:
     """Progress bars on stderr, only when stderr is a terminal."""
 
     def __init__(self) -> None:
-        from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+        from .text import console
+
         self._progress = Progress(
-            TextColumn("{task.description}"),
+            # descriptions name models and files: text, never markup
+            TextColumn("{task.description}", markup=False),
             BarColumn(),
             TimeElapsedColumn(),
-            console=Console(stderr=True),
+            console=console(stderr=True),
             transient=True,
         )
 

@@ -102,8 +102,10 @@ def render(renderables: Iterable[object], width: int = WIDTH) -> str:
     """Plain text of renderables in a console `width` columns wide (for tests and logs)."""
     import io
 
-    console = Console(
-        width=width, file=io.StringIO(), color_system=None, highlight=False, legacy_windows=False
+    from .text import console as plain_console
+
+    console = plain_console(
+        width=width, file=io.StringIO(), color_system=None, legacy_windows=False
     )
     for renderable in renderables:
         console.print(renderable)

@@ -146,7 +146,7 @@ def test_unshifted_current_data_is_no_drift(
         "detail": data["triggers"]["data"]["detail"],
     }
     assert data["triggers"]["performance"]["fired"] is None  # not monitored
-    assert "### Drift: churn v1 vs data/current/*.csv" in (tmp_path / "summary.md").read_text()
+    assert "### Drift: churn v1 vs data/current/\\*.csv" in (tmp_path / "summary.md").read_text()
     saved = json.loads((project / ".mlgitops" / "drift" / "churn.json").read_text())
     assert saved["status"] == "no-drift"  # what `mlgitops status` shows
 
@@ -362,7 +362,7 @@ def test_markdown_prints_the_report_as_the_pull_request_shows_it(
     capsys.readouterr()
     assert main(["-C", str(project), "drift", "churn", "--markdown"], environ={}) == 0
     out = capsys.readouterr().out
-    assert out.startswith("### Drift: churn v1 vs data/current/*.csv\n")
+    assert out.startswith("### Drift: churn v1 vs data/current/\\*.csv\n")
     assert "| feature | method | statistic | threshold | verdict | reference | current |" in out
     assert "┃" not in out  # no terminal table
 

@@ -82,4 +82,4 @@ def test_labels_keep_their_text_and_lose_what_would_end_them() -> None:
     assert label("a\nb") == '"a b"'
     assert label("x" * 100).endswith('…"') and len(label("x" * 100)) == 42
     text = importance_markdown([FeatureImportance(feature="a|b<i>", drop=0.5, std=0.0)], "f1")
-    assert "| a\\|b\\<i\\> |" in text  # the table cell escapes markup
+    assert "| a\\|b&lt;i&gt; |" in text  # the table cell escapes markup and HTML

@@ -173,8 +173,8 @@ def test_a_huge_card_is_cut_to_fit_githubs_limit() -> None:
     card = "# Card\n\n```\n" + "\n".join(f"line {i} " + "x" * 60 for i in range(5000)) + "\n```\n"
     body = render_body(inputs(card=card))
     assert len(card) > MAX_BODY_CHARS and len(body) <= MAX_BODY_CHARS
-    assert "the card is cut short here" in body
-    assert "`models/iris-species/versions/4/card.md`" in body
+    assert "shortened to fit GitHub's pull request body size limit" in body
+    assert "read all of it in `models/iris-species/versions/4/card.md`" in body
     tail = body[body.index("<summary>Model card</summary>") :]
     assert tail.count("```") % 2 == 0  # the cut code block is closed, so </details> still works
     assert body.rstrip().endswith("close the pull request.</sub>")

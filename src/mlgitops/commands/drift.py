@@ -384,7 +384,11 @@ def _invalid_data(
         ),
         adhoc=adhoc,
     )
-    markdown = "\n".join([f"### Drift: {model} v{version} vs {source}", "", f"**{headline}.**", ""])
+    from ..text import md
+
+    markdown = "\n".join(
+        [f"### Drift: {md(model)} v{version} vs {md(source)}", "", f"**{md(headline)}.**", ""]
+    )
     markdown += "\n".join(report.to_markdown() for report in failures)
     annotations = [note for report in failures for note in report.to_annotations()]
     return Outcome(

@@ -34,7 +34,7 @@ def run(ctx: Context, model: str) -> Outcome:
     spec = project.model(model)  # an unknown name is bad input, with a "did you mean"
     versions = model_history(ctx.root, model, ctx.environ)
     data = {"ok": True, "model": model, "versions": [v.to_json() for v in versions]}
-    table = Table(title=f"history: {model}", title_justify="left")
+    table = Table(title=Text(f"history: {model}"), title_justify="left")
     table.add_column("v", no_wrap=True)
     table.add_column("status", no_wrap=True)
     for column in ("in production", "PR", "reason", "metrics", "data"):

@@ -78,5 +78,9 @@ def _summary(reasons: dict[str, str], drift: bool) -> str:
     title = "Drift checks planned" if drift else "Models planned"
     if not reasons:
         return f"### {title}\n\nNo model is affected by this change.\n"
-    rows = "\n".join(f"| `{name}` | {why.replace('|', '/')} |" for name, why in reasons.items())
+    from ..text import md, md_code
+
+    rows = "\n".join(
+        f"| {md_code(name, cell=True)} | {md(why, limit=1000)} |" for name, why in reasons.items()
+    )
     return f"### {title}\n\n| model | why |\n|---|---|\n{rows}\n"

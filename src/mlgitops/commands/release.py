@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from .. import atomic, paths
 from ..errors import EXIT_CHECK_FAILED, EXIT_OK, BadInputError, MlgitopsError
@@ -365,7 +366,9 @@ def _outcome(rows: list[_Row], failed: list[_Row]) -> Outcome:
         table.add_column(column, overflow="fold")
     for r in rows:
         detail = r.extra.get("release", {}).get("url") or r.extra.get("bundle") or r.message
-        table.add_row(r.model, "–" if r.version is None else f"v{r.version}", r.status, detail)
+        table.add_row(
+            Text(r.model), "–" if r.version is None else f"v{r.version}", r.status, Text(detail)
+        )
     if not rows:
         table.caption = "no model has a production version"
     elif failed:
@@ -394,4 +397,6 @@ def _outcome(rows: list[_Row], failed: list[_Row]) -> Outcome:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    from ..text import md
+
+    return md(text, limit=1000)  # messages quote manifest names: user text

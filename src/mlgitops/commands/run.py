@@ -116,7 +116,7 @@ def _dry(ctx: Context, project: Any, names: list[str], today: dt.date) -> Outcom
             rows.append(
                 {"model": plan.model, "stage": stage.name, "key": stage.key, "cached": cached}
             )
-            table.add_row(plan.model, stage.name, stage.key[:12], "yes" if cached else "no")
+            table.add_row(Text(plan.model), stage.name, stage.key[:12], "yes" if cached else "no")
     return Outcome(EXIT_OK, {"ok": True, "plan": rows}, [table])
 
 
@@ -218,6 +218,8 @@ def summary_table(results: list[RunRecord]) -> FitTable:
 
 
 def summary_markdown(runs: list[ModelRun]) -> str:
+    from ..text import md
+
     results = [r.record for r in runs]
     lines = [
         "## mlgitops run",
@@ -239,7 +241,11 @@ def summary_markdown(runs: list[ModelRun]) -> str:
             "| stage | status | time | detail |",
             "|---|---|---:|---|",
         ]
-        lines += [f"| {s.name} | {s.status} | {s.seconds:.2f}s | {s.detail} |" for s in r.stages]
+        lines += [
+            # a stage's detail quotes data (column names, values): text, never markup
+            f"| {s.name} | {s.status} | {s.seconds:.2f}s | {md(s.detail, limit=1000)} |"
+            for s in r.stages
+        ]
         if run.evaluation_markdown:
             lines += ["", run.evaluation_markdown]
         if run.markdown:

@@ -46,7 +46,8 @@ _DROP_ORDER = ("latest", "gates", "last run")
 
 def status_table(project: str, rows: list[dict[str, Any]]) -> FitTable:
     """One line a model, in 80 columns: long cells wrap at spaces, never inside a word."""
-    table = Table(title=f"mlgitops status: {project}", title_justify="left")
+    # the project's name is the user's text: never markup
+    table = Table(title=Text(f"mlgitops status: {project}"), title_justify="left")
     table.add_column("model", no_wrap=True)
     for header in ("prod", "latest", "last run", "gates", "drift", "promotion"):
         table.add_column(header)
@@ -62,11 +63,11 @@ def status_table(project: str, rows: list[dict[str, Any]]) -> FitTable:
             _version(row["latest"]),
             Text(row["last_run"]),
             Text(row["gates"]),
-            row["drift"],
-            promotion,
+            Text(row["drift"]),
+            Text(promotion),
         )
     if branches:
-        table.caption = "open: " + ", ".join(branches) + " (review its pull request)"
+        table.caption = Text("open: " + ", ".join(branches) + " (review its pull request)")
         table.caption_justify = "left"
     return FitTable(table, _DROP_ORDER)
 

@@ -44,8 +44,10 @@ def run(ctx: Context) -> Outcome:
         else f"{len(report.problems)} problem(s) in the registry"
     )
     lines = [head, *(str(p) for p in report.problems)]
+    from ..text import md_code
+
     summary = "## mlgitops verify\n\n" + "\n".join(
-        [head, "", *(f"- `{p}`" for p in report.problems)]
+        [head, "", *(f"- {md_code(p, limit=1000)}" for p in report.problems)]
     )
     return Outcome(
         EXIT_OK if report.passed else EXIT_CHECK_FAILED,

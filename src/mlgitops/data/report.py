@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from ..text import MAX_VALUE_CHARS, md, plain
+
 if TYPE_CHECKING:
     from rich.table import Table
 
@@ -153,12 +155,12 @@ class DataValidationReport:
         from rich.table import Table
 
         headline = self.headline()
-        table = Table(title=headline, title_justify="left", min_width=len(headline))
+        table = Table(title=plain(headline), title_justify="left", min_width=len(headline))
         if self.passed:  # nothing failed: show how complete each column is
             table.add_column("column", no_wrap=True)
             table.add_column("missing", justify="right", no_wrap=True)
             for name, fraction in self.null_fraction.items():
-                table.add_row(name, f"{self.null_counts[name]:,} ({fraction:.1%})")
+                table.add_row(plain(name), f"{self.null_counts[name]:,} ({fraction:.1%})")
             return table
         for name in ("column", "check"):
             table.add_column(name, no_wrap=True)
@@ -166,7 +168,7 @@ class DataValidationReport:
         table.add_column(f"examples ({'line' if self.is_csv else 'row'}: value)")
         table.add_column("what to do")
         for failure in self.failures:
-            table.add_row(*self._cells(failure))
+            table.add_row(*map(plain, self._cells(failure)))
         return table
 
     def to_markdown(self) -> str:
@@ -231,4 +233,5 @@ def _clip(text: str) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    # a cell joins several values, each clipped to _MAX_VALUE_CHARS; messages name columns
+    return md(text, limit=4 * MAX_VALUE_CHARS)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..text import capped, md
 from .accumulate import Histogram
 
 if TYPE_CHECKING:
@@ -212,13 +213,13 @@ class DriftReport:
         for f in self.features:
             verdict = "**drifted**" if f.drifted else "ok"
             lines.append(
-                f"| {_md(f.feature)} | {f.method} | {format_statistic(f)} | {format_threshold(f)} "
+                f"| {md(f.feature)} | {f.method} | {format_statistic(f)} | {format_threshold(f)} "
                 f"| {verdict} | {_md(summary_text(f.reference, f.kind))} "
                 f"| {_md(summary_text(f.current, f.kind))} |"
             )
         notes = [f"{f.feature}: {f.note}" for f in self.features if f.note] + self.notes
         if notes:
-            lines += ["", *(f"- {_md(n)}" for n in notes)]
+            lines += ["", *(f"- {md(n, limit=1000)}" for n in notes)]
         lines += [
             "",
             "<sub>Distances (psi, wasserstein, jensenshannon) drift at or above the threshold; "
@@ -278,7 +279,7 @@ def summary_text(summary: dict[str, Any], kind: Kind, *, short: bool = False) ->
     if kind == "numeric":
         return f"{'' if short else 'mean '}{_g(summary['mean'])} ± {_g(summary['std'])}{missing}"
     top = summary.get("top", [])[: 2 if short else None]
-    return ", ".join(f"{name} {share:.0%}" for name, share in top) + missing
+    return ", ".join(f"{capped(name)} {share:.0%}" for name, share in top) + missing
 
 
 def _g(value: float | None) -> str:
@@ -290,7 +291,8 @@ def _g(value: float | None) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    # each data value in `text` is capped where it is written (summary_text)
+    return md(text, limit=None)
 
 
 def _clean(value: float | None) -> float | None:

@@ -19,6 +19,7 @@ from ..evidence import (
     SliceGap,
     SliceResult,
 )
+from ..text import md, md_code
 from .mermaid import diagnostics_markdown, slices_chart, table
 from .record import EvaluationRecord
 
@@ -125,13 +126,9 @@ def positive_class_line(evidence: Evaluated) -> str:
     if evidence.positive_class is None:
         return ""
     return (
-        f"Positive class: `{_code(evidence.positive_class)}` "
+        f"Positive class: {md_code(evidence.positive_class)} "
         "(precision, recall, f1 and roc_auc are about this class)."
     )
-
-
-def _code(text: str) -> str:
-    return text.replace("`", "'").replace("\n", " ")
 
 
 def _f(value: float | None) -> str:
@@ -238,7 +235,7 @@ def slices_markdown(evidence: Evaluated) -> str:
                     text += f", vs production {_signed(r.gap_to_production[name])}"
                 cells.append(text)
             rows.append(cells)
-        parts += [f"**By `{_code(column)}`**", ""]
+        parts += [f"**By {md_code(column)}**", ""]
         if names:
             parts += [slices_chart(column, names[0], results), ""]
         parts += [table(header, rows), ""]
@@ -259,7 +256,4 @@ def slices_markdown(evidence: Evaluated) -> str:
 
 def _plain(text: str) -> str:
     """Text for a Markdown line: nothing that starts markup or HTML."""
-    out = text.replace("\\", "\\\\").replace("\n", " ")
-    for ch in "<>*_`[]|#":
-        out = out.replace(ch, "\\" + ch)
-    return out
+    return md(text)

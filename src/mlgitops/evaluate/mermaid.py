@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..evidence import Curve, DiagnosticsEvidence, FeatureImportance, SliceResult
+from ..text import md
 
 GRID = 11  # points a curve is drawn at: 0, 0.1, ..., 1
 
@@ -21,7 +22,7 @@ def label(text: str, limit: int = 40) -> str:
     """A double-quoted Mermaid string holding `text` (shortened, quotes and breaks removed)."""
     clean = "".join(ch if ch.isprintable() else " " for ch in text)
     clean = clean.replace('"', "'").replace("`", "'").replace("%%", "% %")
-    clean = clean.replace("#", "＃").replace(";", ",")
+    clean = clean.replace("#", "＃").replace(";", ",").replace("<", "‹").replace(">", "›")
     if len(clean) > limit:
         clean = clean[: limit - 1] + "…"
     return f'"{clean.strip() or "-"}"'
@@ -70,14 +71,12 @@ def curve_chart(title: str, curve: Curve, *, diagonal: bool = False) -> str:
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    def cell(text: str) -> str:
-        out = text.replace("\\", "\\\\").replace("\n", " ")
-        for ch in "|<>*_`[]":  # user text in a cell is text, never markup
-            out = out.replace(ch, "\\" + ch)
-        return out
-
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    # user text in a cell (class labels, feature names, slice values) is text, never markup
+    lines = [
+        "| " + " | ".join(md(c) for c in header) + " |",
+        "|" + "|".join("---" for _ in header) + "|",
+    ]
+    lines += ["| " + " | ".join(md(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import jinja2
 
+from ..text import md, md_code
+
 
 def _number(value: Any, digits: int = 4) -> str:
     if value is None:
@@ -31,4 +33,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["num"] = _number
+    # user and data text: `{{ name | md }}` in text and cells, `{{ path | code }}` as code
+    env.filters["md"] = md
+    env.filters["code"] = md_code
     return env

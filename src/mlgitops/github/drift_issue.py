@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ..text import md
 from .client import GitHubClient
 from .models import Issue
 
@@ -39,7 +40,7 @@ def open_drift_issue(
         issue = client.create_issue(title=title, body=body, labels=[])
         return DriftIssueResult("created", issue.number, issue.html_url)
     client.update_issue(existing.number, body=body)
-    client.create_comment(existing.number, f"Drift seen again: {headline}")
+    client.create_comment(existing.number, f"Drift seen again: {md(headline, limit=1000)}")
     return DriftIssueResult("updated", existing.number, existing.html_url)
 
 

@@ -16,6 +16,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 from rich.table import Table
 
+from ..text import md, md_code
+
 Status = Literal["passed", "failed", "waived", "error"]
 STATUSES: tuple[Status, ...] = ("passed", "failed", "waived", "error")
 POLICY_FILE = "policy.json"  # the artifact name, beside evidence.json
@@ -115,7 +117,7 @@ class PolicyReport:
 
     def to_markdown(self) -> str:
         mark = "✅ passed" if self.passed else "❌ failed"
-        lines = [f"### Policy: {self.model} — {mark}", ""]
+        lines = [f"### Policy: {md(self.model)} — {mark}", ""]
         counts = self.counts()
         tally = " · ".join(_count(n, s) for s, n in counts.items()) if self.results else "no rules"
         against = (
@@ -130,27 +132,28 @@ class PolicyReport:
         lines += ["| Policy | Rule | Severity | Result | Details |", "|---|---|---|---|---|"]
         for result in self.results:
             cells = [
-                _md(result.policy),
-                f"`{_md(result.rule)}`",
-                result.severity,
-                f"{_ICONS[_icon_key(result)]} {result.label()}",
-                _md(result.details()),
+                md(result.policy),
+                md_code(result.rule, cell=True),
+                md(result.severity),
+                f"{_ICONS[_icon_key(result)]} {md(result.label())}",
+                _md_details(result),
             ]
             lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines) + "\n"
 
     def to_table(self) -> Table:
-        table = Table(title=f"Policy: {self.model}", title_justify="left")
+        from ..text import plain
+
+        table = Table(title=plain(f"Policy: {self.model}"), title_justify="left")
         for column in ("Policy", "Rule", "Severity", "Result", "Details"):
             table.add_column(column, overflow="fold")
         for result in self.results:
-            style = _STYLES[_icon_key(result)]
             table.add_row(
-                result.policy,
-                result.rule,
-                result.severity,
-                f"[{style}]{result.label()}[/{style}]",
-                _escape_markup(result.details()),
+                plain(result.policy),
+                plain(result.rule),
+                plain(result.severity),
+                plain(result.label(), _STYLES[_icon_key(result)]),
+                plain(result.details()),
             )
         return table
 
@@ -175,15 +178,12 @@ def _icon_key(result: RuleResult) -> str:
     return result.status
 
 
-def _md(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
-
-
-def _escape_markup(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+def _md_details(result: RuleResult) -> str:
+    """The message and the waiver's reason, each escaped and capped on its own."""
+    text = md(result.message)
+    if result.waiver is not None and result.status == "waived":
+        text += f" — waiver: {md(result.waiver.reason)}"
+    return text
 
 
 def _result_json(result: RuleResult) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -11,9 +12,10 @@ from ..evidence import CandidateEvidence
 from ..execute.templates import environment
 from ..policy.report import PolicyReport
 from ..registries import HIGHER_IS_BETTER
+from ..review import escape
+from ..review.fit import GITHUB_LIMIT, Section, fit
 
-MAX_BODY_CHARS = 65_536  # GitHub rejects longer pull request bodies
-_MARGIN = 512  # room for the truncation note
+MAX_BODY_CHARS = GITHUB_LIMIT  # GitHub rejects longer pull request bodies
 
 
 def marker(model: str) -> str:
@@ -57,16 +59,61 @@ def reason(inputs: BodyInputs) -> str:
 
 
 def render_body(inputs: BodyInputs, *, limit: int = MAX_BODY_CHARS) -> str:
-    """The body; the model card is cut short when the whole would pass `limit` characters."""
-    context = _context(inputs)
+    """The body, fitted to `limit` characters: when it is too long the longest sections are
+    shortened first, each keeping its heading and a note where it was cut, so no section
+    (why, drift, metrics, gates, policy, ONNX, lineage, card, or any added later) is lost."""
     template = environment().get_template("pr_body.md.j2")
-    without_card = template.render(**context, card="")
-    budget = limit - len(without_card) - _MARGIN
-    card = without_images(inputs.card).strip()
-    if len(card) > budget:
-        card = _truncate(card, max(budget, 0), inputs)
-    body = template.render(**context, card=card).rstrip() + "\n"
-    return body if len(body) <= limit else body[: limit - 1] + "\n"
+    text = template.render(
+        **_context(inputs), card=without_images(inputs.card).strip(), end_marker=END_MARKER
+    )
+    return fit(body_sections(text, _where(inputs)), limit, what="pull request body")
+
+
+END_MARKER = "<!-- /mlgitops:promote -->"  # the footer follows; like the marker, invisible
+
+
+def body_sections(text: str, where: Callable[[str], str]) -> list[Section]:
+    """The rendered body cut at its `### ` headings (outside code blocks and `<details>`):
+    the part before the first heading and the footer after `END_MARKER` are never cut.
+    `where(heading)` says where the whole of a section can be read."""
+    sections: list[Section] = []
+    title, lines = "", list[str]()
+    fence = ""
+    depth = 0  # open <details>: only the template's own, user text reaches it escaped
+
+    def close() -> None:
+        body = "\n".join(lines).strip("\n")
+        if title:
+            sections.append(Section(title, body, where=where(title)))
+        elif body:
+            sections.append(Section("", body, essential=True))
+
+    for line in text.splitlines():
+        stripped = line.strip()
+        if fence:
+            fence = "" if stripped.startswith(fence) and not stripped.strip(fence[0]) else fence
+        elif stripped.startswith(("```", "~~~")):
+            fence = stripped[: len(stripped) - len(stripped.lstrip(stripped[0]))]
+        elif stripped in ("<details>", "</details>"):
+            depth += 1 if stripped == "<details>" else -1
+        elif depth == 0 and (line.startswith("### ") or stripped == END_MARKER):
+            close()
+            title, lines = ("", [line]) if stripped == END_MARKER else (line, [])
+            continue
+        lines.append(line)
+    close()
+    return sections
+
+
+def _where(inputs: BodyInputs) -> Callable[[str], str]:
+    folder = f"models/{inputs.model}/versions/{inputs.version}/"
+
+    def where(heading: str) -> str:
+        if heading == "### Model card":
+            return f"read all of it in {escape.code(folder + 'card.md')}"
+        return f"the whole record is in {escape.code(folder)}"
+
+    return where
 
 
 def without_images(card: str) -> str:
@@ -91,14 +138,14 @@ def _context(inputs: BodyInputs) -> dict[str, Any]:
         "evidence": evidence,
         "drift": inputs.drift,
         "why": inputs.why,
-        "why_markdown": inputs.why_markdown or inputs.why or "",
+        "why_markdown": inputs.why_markdown or escape.text(inputs.why or "", None),
         "drift_markdown": inputs.drift.to_markdown().strip() if inputs.drift else "",
         "metrics": metric_rows(evidence, inputs.production),
         "policy_markdown": inputs.policy.to_markdown().strip() if inputs.policy else "",
         "size": _size(evidence.onnx.size_bytes),
         "tuning_markdown": _tuning(inputs),
         "libraries": ", ".join(
-            f"{name} {version}"
+            f"{escape.text(name)} {escape.text(version)}"
             for name, version in sorted(evidence.lineage.library_versions.items())
         )
         or "not recorded",
@@ -163,15 +210,3 @@ def _size(size: int) -> str:
     if size >= 1 << 10:
         return f"{size / (1 << 10):.1f} KiB ({size:,} bytes)"
     return f"{size:,} bytes"
-
-
-def _truncate(card: str, budget: int, inputs: BodyInputs) -> str:
-    cut = card[:budget]
-    if "\n" in cut:
-        cut = cut[: cut.rindex("\n")]
-    if cut.count("```") % 2:  # close a code block cut in half, or it swallows the rest
-        cut += "\n```"
-    return (
-        cut.rstrip() + f"\n\n… the card is cut short here; read all of it in "
-        f"`models/{inputs.model}/versions/{inputs.version}/card.md`."
-    )

@@ -1,8 +1,10 @@
 """Fit a Markdown document of sections under a size limit (GitHub's 65,536 characters).
 
 The longest section that may be shortened is cut first, at a line boundary
-and never inside a code block, until the whole fits; sections marked
-essential (the verdicts) are never cut.
+and never inside a code block (a `<details>` block cut open is closed), until
+the whole fits; sections marked essential (the verdicts) are never cut, and a
+cut section keeps its heading and says so. Both the review comment and the
+promotion pull request's body are fitted here.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 GITHUB_LIMIT = 65_536
+_CLOSE_DETAILS = len("\n\n</details>")
 MIN_KEPT = 120  # a section shorter than this after cutting is replaced by its note alone
 
 
@@ -21,15 +24,20 @@ class Section:
     where: str = ""  # where the whole of it can be read, for the note
 
     def text(self) -> str:
+        body = self.body.rstrip()
+        if not body:  # a heading alone (its content follows in the next section)
+            return f"{self.title}\n" if self.title else ""
         head = f"{self.title}\n\n" if self.title else ""
-        return f"{head}{self.body.rstrip()}\n"
+        return f"{head}{body}\n"
 
 
 def join(sections: list[Section]) -> str:
     return "\n".join(s.text() for s in sections)
 
 
-def fit(sections: list[Section], limit: int = GITHUB_LIMIT) -> str:
+def fit(sections: list[Section], limit: int = GITHUB_LIMIT, *, what: str = "comment") -> str:
+    """The sections joined, shortened as needed to `limit` characters; `what` names the
+    document for the notes ("comment", "pull request body")."""
     sections = list(sections)
     cut: set[int] = set()
     while len(join(sections)) > limit:
@@ -41,7 +49,7 @@ def fit(sections: list[Section], limit: int = GITHUB_LIMIT) -> str:
             break
         index = max(candidates, key=lambda i: len(sections[i].body))
         section = sections[index]
-        note = _note(section)
+        note = _note(section, what)
         budget = len(section.body) - over - len(note) - 2
         shortened = _shorten(section.body, budget) if budget >= MIN_KEPT else ""
         body = f"{shortened}\n\n{note}" if shortened else note
@@ -53,15 +61,18 @@ def fit(sections: list[Section], limit: int = GITHUB_LIMIT) -> str:
     return text
 
 
-def _note(section: Section) -> str:
+def _note(section: Section, what: str) -> str:
     where = f"; {section.where}" if section.where else ""
-    return f"_… shortened to fit GitHub's comment size limit{where}._"
+    return f"_… shortened to fit GitHub's {what} size limit{where}._"
 
 
 def _shorten(body: str, budget: int) -> str:
-    """The longest prefix of whole lines within `budget`, not ending inside a code block."""
+    """The longest prefix of whole lines within `budget`, not ending inside a code block,
+    with the `<details>` blocks it opened closed (or the rest of the document would fold
+    into them)."""
     kept: list[str] = []
     size = 0
+    budget -= _CLOSE_DETAILS * body.count("<details>")
     fence_start: int | None = None
     fence = ""
     for line in body.splitlines():
@@ -80,4 +91,8 @@ def _shorten(body: str, budget: int) -> str:
         size += len(line) + 1
     if fence_start is not None:
         kept = kept[:fence_start]
-    return "\n".join(kept).rstrip()
+    # only the document's own tags are raw HTML: user text reaches it escaped
+    unclosed = sum(line.strip() == "<details>" for line in kept) - sum(
+        line.strip() == "</details>" for line in kept
+    )
+    return "\n".join(kept).rstrip() + "\n\n</details>" * max(unclosed, 0)

@@ -71,7 +71,7 @@ def _summary(review: Review) -> str:
             else "none yet"
         )
         lines.append(
-            f"| `{escape.text(model.model)}` | {_verdict(model)} | {production} | "
+            f"| {escape.code(model.model, cell=True)} | {_verdict(model)} | {production} | "
             f"{escape.text(model.why_affected or '–')} |"
         )
     if review.run_url:
@@ -87,9 +87,10 @@ def _verdict(model: ModelReview) -> str:
 
 
 def model_sections(model: ModelReview) -> list[Section]:
-    name = escape.text(model.model)
-    where = f"`mlgitops report {name}` prints all of it"
-    head = Section(f"### `{name}` — {_verdict(model)}", _headline(model), essential=True)
+    where = f"{escape.code(f'mlgitops report {model.model}')} prints all of it"
+    head = Section(
+        f"### {escape.code(model.model)} — {_verdict(model)}", _headline(model), essential=True
+    )
     parts = [head]
     evidence = model.evidence
     if evidence is not None:
@@ -267,7 +268,7 @@ def _slices(tables: tuple[SliceTable, ...]) -> str:
         metrics = list(dict.fromkeys(m for line in table.lines for m in line.metrics))
         header = ["value", "rows", *metrics, "gap to overall", "gap to production"]
         lines = [
-            f"By `{escape.text(table.column)}`:",
+            f"By {escape.code(table.column)}:",
             "",
             "| " + " | ".join(escape.text(h) for h in header) + " |",
             "|---|---:" + "|---:" * len(metrics) + "|---|---|",
@@ -316,7 +317,7 @@ def _data(data: DataChange) -> str:
     lines = [
         "| | production | candidate |",
         "|---|---|---|",
-        f"| file | {escape.code(production.path)} | {escape.code(candidate.path)} |",
+        f"| file | {escape.code(production.path, cell=True)} | {escape.code(candidate.path, cell=True)} |",
         f"| rows | {production.rows:,} | {candidate.rows:,} ({delta:+,}) |",
         f"| sha256 | `{production.sha256[:12]}` | `{candidate.sha256[:12]}` |",
     ]

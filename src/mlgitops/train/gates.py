@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ..evidence import GateResult
 from ..registries import HIGHER_IS_BETTER
+from ..text import md
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -45,13 +46,15 @@ class GateReport:
     def to_table(self) -> Table:
         from rich.table import Table
 
+        from ..text import plain
+
         table = Table(title="Gates")
         for column in ("gate", "bound", "value", "production", "status"):
             table.add_column(column)
         styles = {"passed": "green", "failed": "bold red", "no baseline": "yellow"}
         for row, result in zip(self._rows(), self.results, strict=True):
             *cells, status = row
-            table.add_row(*cells, f"[{styles[result.status]}]{status}[/]")
+            table.add_row(*map(plain, cells), plain(status, styles[result.status]))
         return table
 
     def to_markdown(self) -> str:
@@ -68,10 +71,11 @@ class GateReport:
             lines += ["| gate | bound | value | production | status |", "|---|---|---|---|---|"]
             # bold failures: a reviewer scanning the step summary looks for them
             lines += [
-                "| " + " | ".join([*row[:-1], _md_status(row[-1])]) + " |" for row in self._rows()
+                "| " + " | ".join([*map(md, row[:-1]), _md_status(row[-1])]) + " |"
+                for row in self._rows()
             ]
             lines.append("")
-        lines += [f"- {result.message}" for result in self.failed]
+        lines += [f"- {md(result.message)}" for result in self.failed]
         return "\n".join(lines).rstrip() + "\n"
 
     def _rows(self) -> list[list[str]]:
