@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ...errors import BadInputError, MlgitopsError
 from .errors import SourceNotFoundError, StorageError
 from .names import has_magic, is_hidden, literal_prefix
-from .secrets import has_url_credentials, redact, strip_url_credentials
+from .secrets import has_url_credentials, redact, redact_library_logs, strip_url_credentials
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -67,6 +67,7 @@ def filesystem(url: str, options: Mapping[str, Any]) -> AbstractFileSystem:
         return cached
     import fsspec
 
+    redact_library_logs()
     try:
         fs = fsspec.filesystem(protocol, skip_instance_cache=True, **dict(options))
     except ImportError:

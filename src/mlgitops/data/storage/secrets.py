@@ -12,6 +12,7 @@ environment value. Every storage error passes through it before anyone sees it.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -133,3 +134,45 @@ def _option_values(options: Mapping[str, Any]) -> Iterable[str]:
             yield from _option_values(value)
         elif looks_secret(str(key)) and value is not None:
             yield str(value)
+
+
+# Loggers of the storage libraries: botocore at DEBUG prints every request's
+# headers, session token included.
+_LIBRARY_LOGGERS = (
+    "botocore",
+    "aiobotocore",
+    "s3fs",
+    "fsspec",
+    "gcsfs",
+    "google",
+    "adlfs",
+    "azure",
+)
+_installed = False
+
+
+def redact_library_logs() -> None:
+    """Blank secrets out of every log record the storage libraries create (installed once).
+
+    A filter on their loggers would miss records of child loggers
+    (`botocore.endpoint`) that reach the root's handlers; the record factory
+    sees every record as it is made, whoever handles it later.
+    """
+    global _installed
+    if _installed:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        if record.name.startswith(_LIBRARY_LOGGERS):
+            try:
+                message = record.getMessage()
+            except Exception:  # a library's broken format string: keep only its template
+                message = str(record.msg)
+            record.msg = redact(message)
+            record.args = None
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _installed = True
