@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import queue
 import threading
+from collections.abc import Callable
 from typing import BinaryIO, Protocol
 
 BLOCK = 4 << 20  # large blocks: few Python-level calls per GiB
@@ -22,6 +23,28 @@ class Sink(Protocol):
 
 def sha256_stream(handle: BinaryIO, sink: Sink | None = None) -> tuple[str, int]:
     """(hex digest, bytes read) of everything `handle` still holds; each block also goes to `sink`."""
+    digest = hashlib.sha256()
+    size = 0
+
+    def take(block: bytes) -> None:
+        nonlocal size
+        digest.update(block)
+        size += len(block)
+        if sink is not None:
+            sink.write(block)
+
+    first = handle.read(BLOCK)
+    take(first)
+    if len(first) < BLOCK:  # a small file: a thread would cost more than it saves
+        while block := handle.read(BLOCK):
+            take(block)
+    else:
+        _pipelined(handle, take)
+    return digest.hexdigest(), size
+
+
+def _pipelined(handle: BinaryIO, take: Callable[[bytes], None]) -> None:
+    """Read the rest of `handle` in a thread while this one hashes what it has read."""
     blocks: queue.Queue[bytes | BaseException] = queue.Queue(_DEPTH)
     stop = threading.Event()
 
@@ -37,8 +60,6 @@ def sha256_stream(handle: BinaryIO, sink: Sink | None = None) -> tuple[str, int]
 
     reader = threading.Thread(target=read, name="sha256-reader", daemon=True)
     reader.start()
-    digest = hashlib.sha256()
-    size = 0
     try:
         while True:
             block = blocks.get()
@@ -46,21 +67,19 @@ def sha256_stream(handle: BinaryIO, sink: Sink | None = None) -> tuple[str, int]
                 raise block
             if not block:
                 break
-            digest.update(block)
-            size += len(block)
-            if sink is not None:
-                sink.write(block)
-    finally:
+            take(block)
+    except BaseException:
         stop.set()
         _drain(blocks, reader)
-    return digest.hexdigest(), size
+        raise
+    reader.join()
 
 
 def _drain(blocks: queue.Queue[bytes | BaseException], reader: threading.Thread) -> None:
     """Unblock a reader waiting on a full queue (after an error), then wait for it."""
     while reader.is_alive():
         try:
-            blocks.get(timeout=0.05)
+            blocks.get(timeout=0.01)
         except queue.Empty:
             continue
     reader.join()
