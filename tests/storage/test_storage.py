@@ -320,6 +320,14 @@ def test_a_store_that_refuses_or_fails_is_an_external_error_without_secrets(
         assert_no_secret(refused.value, caplog)
 
 
+def test_an_option_the_filesystem_does_not_take_is_bad_input(s3_env: SeaweedS3) -> None:
+    storage = {**s3_env.storage, "retries": 1}
+    with pytest.raises(MlgitopsError, match="does not take one of the `storage` options") as bad:
+        list_files(s3_env.url("events/"), storage, root=Path.cwd())
+    assert bad.value.exit_code == EXIT_BAD_INPUT
+    assert "endpoint_url, retries" in bad.value.message
+
+
 def test_credentials_in_a_url_are_refused_and_never_shown(
     s3_env: SeaweedS3, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:

@@ -184,6 +184,15 @@ def store_errors(shown: str, options: Mapping[str, Any]) -> Iterator[None]:
         raise StorageError(
             f"{shown}: the store refused access ({_detail(exc, options)})", hint=_CREDENTIAL_HINT
         ) from None
+    except TypeError as exc:
+        if "unexpected keyword argument" not in str(exc):
+            raise
+        # s3fs hands options it does not know to botocore's session on first use
+        raise BadInputError(
+            f"{shown}: the filesystem does not take one of the `storage` options "
+            f"{', '.join(sorted(map(str, options)))}",
+            hint="check the option names against the filesystem's documentation",
+        ) from None
     except (OSError, TimeoutError) as exc:
         raise StorageError(
             f"{shown}: the store failed ({_detail(exc, options)})", hint=_CREDENTIAL_HINT
