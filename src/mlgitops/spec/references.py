@@ -68,8 +68,10 @@ def check_datasets(root: Path, sections: Sections, doc: yamlio.LocatedDocument) 
     out: list[Diagnostic] = []
     for name, dataset in sections.datasets.items():
         loc: yamlio.Loc = ("datasets", name)
-        problem = repo_file_problem(root, dataset.path, "data file")
-        if problem:
+        out += check_source(dataset, loc, doc)
+        # a source is listed when it is snapshotted; `validate` reads its first file's header
+        problem = repo_file_problem(root, dataset.path, "data file") if dataset.path else "no path"
+        if problem and dataset.path:
             out.append(doc.diagnostic((*loc, "path"), problem))
         if dataset.current is not None:
             current_problem = bad_relative_path(dataset.current)
@@ -78,12 +80,14 @@ def check_datasets(root: Path, sections: Sections, doc: yamlio.LocatedDocument) 
         columns = sections.column_names.get(name)
         if columns is None:
             continue  # malformed columns are reported already
-        header = _header(root, dataset.path, loc, doc, out) if problem is None else None
+        header = (
+            _header(root, dataset.path, loc, doc, out) if problem is None and dataset.path else None
+        )
         if dataset.target not in columns:
             example = f"e.g. '{dataset.target}: {{type: number}}'"
             if header is not None and dataset.target in header:
                 message = (
-                    f"target '{dataset.target}' is in the header of {dataset.path} but not "
+                    f"target '{dataset.target}' is in the header of {dataset.where} but not "
                     f"declared; declare it under columns, {example}"
                 )
             else:
@@ -94,13 +98,129 @@ def check_datasets(root: Path, sections: Sections, doc: yamlio.LocatedDocument) 
                 )
             out.append(doc.diagnostic((*loc, "target"), message))
         if header is not None:
-            out += _check_header(dataset.path, header, columns, dataset.target, loc, doc)
+            out += _check_header(dataset.where, header, columns, dataset.target, loc, doc)
         for index, column in enumerate(dataset.checks.unique):
             if column not in columns:
                 out.append(
                     doc.diagnostic(
                         (*loc, "checks", "unique", index),
                         f"unknown column '{column}'" + suggest(column, columns),
+                    )
+                )
+    return out
+
+
+# Storage option names that hold credentials: those come from the environment, never the spec.
+_SECRET_OPTION = re.compile(
+    r"secret|password|passwd|token|credential|private|session|signature|sas|(^|_)key$",
+    re.IGNORECASE,
+)
+
+
+def secret_storage_options(options: dict[str, object]) -> list[str]:
+    """Keys of `options` (nested ones too, as `a.b`) that look like credentials."""
+    found = []
+    for key, value in options.items():
+        if _SECRET_OPTION.search(key):
+            found.append(key)
+        elif isinstance(value, dict):
+            found += [f"{key}.{inner}" for inner in secret_storage_options(value)]
+    return found
+
+
+def _is_url(source: str) -> bool:
+    return "://" in source
+
+
+def check_source(
+    dataset: DatasetSpec, loc: yamlio.Loc, doc: yamlio.LocatedDocument
+) -> list[Diagnostic]:
+    """path or source, the settings only a source takes, the timestamp and the windows."""
+    out: list[Diagnostic] = []
+    types = {name: column.type for name, column in dataset.columns.items()}
+    if dataset.path is not None and dataset.source is not None:
+        out.append(
+            doc.diagnostic(
+                (*loc, "source"),
+                "give either path (one file) or source (a file, folder or glob), not both",
+            )
+        )
+    if dataset.path is None and dataset.source is None:
+        out.append(
+            doc.diagnostic(
+                loc,
+                "a dataset needs path (one file in the repository) or source (a file, a folder "
+                "of partitions or a glob, local or an fsspec URL)",
+                key=True,
+            )
+        )
+    if dataset.path is not None:
+        for key in ("storage", "format", "windows"):
+            if key in dataset.model_fields_set:
+                out.append(
+                    doc.diagnostic(
+                        (*loc, key),
+                        f"{key} applies to a source; write `source: {dataset.path}` "
+                        "instead of path to use it",
+                    )
+                )
+    if dataset.source is not None:
+        source = dataset.source
+        if not _is_url(source):
+            bad = bad_relative_path(source)
+            if bad:
+                out.append(doc.diagnostic((*loc, "source"), bad))
+        elif dataset.storage == {} and source.startswith("file://"):
+            out.append(
+                doc.diagnostic(
+                    (*loc, "source"),
+                    "a local source is a path relative to the repository root, not a file:// URL",
+                )
+            )
+        stem = source.lower().rstrip("/")
+        if dataset.format is None and not stem.endswith((".csv", ".parquet")):
+            out.append(
+                doc.diagnostic(
+                    (*loc, "source"),
+                    f"'{source}' does not say its format by its extension; "
+                    "add format: parquet (or csv)",
+                )
+            )
+        if dataset.current is not None and dataset.windows and dataset.windows.current:
+            out.append(
+                doc.diagnostic(
+                    (*loc, "current"),
+                    "give either current (a path or glob) or windows.current (the newest rows "
+                    "of the source), not both",
+                )
+            )
+    for key in secret_storage_options(dataset.storage):
+        out.append(
+            doc.diagnostic(
+                (*loc, "storage", *key.split(".")),
+                f"storage option '{key}' looks like a credential; credentials come from the "
+                "environment (AWS_ACCESS_KEY_ID, ...), never from mlops.yaml: remove it",
+                key=True,
+            )
+        )
+    timestamp = dataset.timestamp
+    if timestamp is not None and types.get(timestamp) not in (None, "datetime"):
+        out.append(
+            doc.diagnostic(
+                (*loc, "columns", timestamp, "type"),
+                f"the timestamp column '{timestamp}' must be declared type: datetime "
+                f"(ISO 8601 text in CSV, a timestamp column in Parquet), not {types[timestamp]}",
+            )
+        )
+    if dataset.windows is not None:
+        for part in ("train", "current", "label_delay"):
+            window = getattr(dataset.windows, part)
+            if window is not None and window.days is not None and timestamp is None:
+                out.append(
+                    doc.diagnostic(
+                        (*loc, "windows", part, "days"),
+                        f"windows.{part}: {{days: {window.days}}} needs the dataset's timestamp "
+                        "(set `timestamp` to a column of type datetime), or use {rows: N}",
                     )
                 )
     return out
