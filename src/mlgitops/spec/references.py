@@ -69,7 +69,7 @@ def check_datasets(root: Path, sections: Sections, doc: yamlio.LocatedDocument) 
     for name, dataset in sections.datasets.items():
         loc: yamlio.Loc = ("datasets", name)
         out += check_source(dataset, loc, doc)
-        # a source is listed when it is snapshotted; `validate` reads its first file's header
+        # a local source's first file gives the header; a remote one is read when snapshotted
         problem = repo_file_problem(root, dataset.path, "data file") if dataset.path else "no path"
         if problem and dataset.path:
             out.append(doc.diagnostic((*loc, "path"), problem))
@@ -81,7 +81,9 @@ def check_datasets(root: Path, sections: Sections, doc: yamlio.LocatedDocument) 
         if columns is None:
             continue  # malformed columns are reported already
         header = (
-            _header(root, dataset.path, loc, doc, out) if problem is None and dataset.path else None
+            _header(root, dataset.path, loc, doc, out)
+            if problem is None and dataset.path
+            else _source_header(root, dataset, loc, doc, out)
         )
         if dataset.target not in columns:
             example = f"e.g. '{dataset.target}: {{type: number}}'"
@@ -132,6 +134,14 @@ def _is_url(source: str) -> bool:
     return "://" in source
 
 
+def _written_keys(doc: yamlio.LocatedDocument, loc: yamlio.Loc) -> set[str]:
+    """The keys written at `loc` (a malformed value is left out of the salvaged section)."""
+    node: object = doc.data
+    for part in loc:
+        node = node.get(part) if isinstance(node, dict) else None
+    return {str(k) for k in node} if isinstance(node, dict) else set()
+
+
 def check_source(
     dataset: DatasetSpec, loc: yamlio.Loc, doc: yamlio.LocatedDocument
 ) -> list[Diagnostic]:
@@ -145,7 +155,8 @@ def check_source(
                 "give either path (one file) or source (a file, folder or glob), not both",
             )
         )
-    if dataset.path is None and dataset.source is None:
+    written = _written_keys(doc, loc)
+    if not ({"path", "source"} & written):
         out.append(
             doc.diagnostic(
                 loc,
@@ -154,7 +165,7 @@ def check_source(
                 key=True,
             )
         )
-    if dataset.path is not None:
+    if dataset.path is not None and dataset.source is None:
         for key in ("storage", "format", "windows"):
             if key in dataset.model_fields_set:
                 out.append(
@@ -212,15 +223,18 @@ def check_source(
                 f"(ISO 8601 text in CSV, a timestamp column in Parquet), not {types[timestamp]}",
             )
         )
-    if dataset.windows is not None:
+    if dataset.windows is not None and timestamp is None:
         for part in ("train", "current", "label_delay"):
             window = getattr(dataset.windows, part)
-            if window is not None and window.days is not None and timestamp is None:
+            if window is not None:
+                measure = (
+                    f"days: {window.days}" if window.days is not None else f"rows: {window.rows}"
+                )
                 out.append(
                     doc.diagnostic(
-                        (*loc, "windows", part, "days"),
-                        f"windows.{part}: {{days: {window.days}}} needs the dataset's timestamp "
-                        "(set `timestamp` to a column of type datetime), or use {rows: N}",
+                        (*loc, "windows", part),
+                        f"windows.{part}: {{{measure}}} counts back from the newest timestamp: "
+                        "set the dataset's `timestamp` to a column of type datetime",
                     )
                 )
     return out
@@ -247,7 +261,12 @@ def check_current_paths(root: Path, spec: Spec, doc: yamlio.LocatedDocument) -> 
 
 
 def _header(
-    root: Path, relative: str, loc: yamlio.Loc, doc: yamlio.LocatedDocument, out: list[Diagnostic]
+    root: Path,
+    relative: str,
+    loc: yamlio.Loc,
+    doc: yamlio.LocatedDocument,
+    out: list[Diagnostic],
+    key: str = "path",
 ) -> list[str] | None:
     """The data file's column names (its header only: cheap), or None with the reason in `out`."""
     from ..data.read import read_columns
@@ -256,8 +275,30 @@ def _header(
     try:
         return read_columns(root / relative, relative)
     except DataFileError as exc:
-        out.append(doc.diagnostic((*loc, "path"), exc.message))
+        out.append(doc.diagnostic((*loc, key), exc.message))
         return None
+
+
+def _source_header(
+    root: Path,
+    dataset: DatasetSpec,
+    loc: yamlio.Loc,
+    doc: yamlio.LocatedDocument,
+    out: list[Diagnostic],
+) -> list[str] | None:
+    """The column names of a local source's first file (a remote one is read when snapshotted)."""
+    from ..data._storage_local import list_files
+    from ..errors import MlgitopsError
+
+    source = dataset.source
+    if source is None or _is_url(source) or bad_relative_path(source):
+        return None
+    try:
+        first = list_files(source, dataset.storage, root=root)[0]
+    except MlgitopsError as exc:
+        out.append(doc.diagnostic((*loc, "source"), exc.message))
+        return None
+    return _header(root, first.url, loc, doc, out, key="source")
 
 
 def _check_header(
