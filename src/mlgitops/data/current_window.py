@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..lock import LockedFile
-from ._storage_local import fetch, hash_file
+from .storage import fetch, hash_file, is_remote
+from .storage.local import resolve_inside
 from .windows import Window, iter_window_tables, labelled_end, scan_source, window_json
 from .windows import current_window as resolve_window
 
@@ -67,7 +68,13 @@ def current_rows(dataset: DatasetSpec, name: str, root: Path) -> CurrentWindow |
             etag=stored.etag,
             version_id=stored.version_id,
         )
-        read.append((stored.url, fetch(locked, dataset.storage, root=root)))
+        # a local file is read in place (hashed once); a remote one through the cache by digest
+        path = (
+            fetch(locked, dataset.storage, root=root)
+            if is_remote(stored.url)
+            else resolve_inside(root, stored.url)
+        )
+        read.append((stored.url, path))
         files.append({"url": stored.url, "size": stored.size, "sha256": digest})
     end = labelled_end(dataset, scanned)
     labelled = Window(window.start, end) if end is not None else Window(window.start, window.start)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .. import atomic
 from ..errors import BadInputError
 from ..lock import LockedFile, LockEntry, Lockfile
-from ._storage_local import StoredFile, fetch, hash_file
+from .storage import StoredFile, fetch, hash_file
 from .windows import ScannedFile, Window, read_rows, scan_source, train_window
 
 if TYPE_CHECKING:
@@ -147,30 +147,10 @@ def entry_window(entry: LockEntry) -> Window:
     return Window(_datetime64(entry.start), _datetime64(entry.end))
 
 
-def verified_files(
-    entry: LockEntry, dataset: DatasetSpec, root: Path, state: HashState | None = None
-) -> list[tuple[str, Path]]:
-    """(url, local path) of every locked file, each checked against its locked digest."""
-    state = state or HashState.load(root)
-    cache = root / ".mlgitops"
-    out = []
-    for locked in entry.files:
-        path = fetch(locked, dataset.storage, root=root)
-        stat = path.stat()
-        if path.resolve().is_relative_to(cache.resolve()):
-            digest = locked.sha256  # cached by digest, verified on its way into the cache
-        else:
-            listing = StoredFile(locked.url, stat.st_size, mtime=stat.st_mtime)
-            digest = state.known(listing) or state.digest(listing, dataset)
-        if stat.st_size != locked.size or digest != locked.sha256:
-            raise BadInputError(
-                f"{locked.url}: changed since it was locked in mlops.lock "
-                f"(sha256 {digest[:12]}…, locked {locked.sha256[:12]}…)",
-                hint=_SNAPSHOT_HINT,
-            )
-        out.append((locked.url, path))
-    state.save()
-    return out
+def verified_files(entry: LockEntry, dataset: DatasetSpec, root: Path) -> list[tuple[str, Path]]:
+    """(url, local path) of every locked file, its bytes checked against the locked digest
+    (a remote file through the cache by digest); a changed one says to run `mlgitops snapshot`."""
+    return [(locked.url, fetch(locked, dataset.storage, root=root)) for locked in entry.files]
 
 
 def locked_frame(entry: LockEntry, dataset: DatasetSpec, root: Path) -> pd.DataFrame:

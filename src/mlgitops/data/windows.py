@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BadInputError, DataFileError
-from ._storage_local import StoredFile, list_files, open_file
+from .storage import StoredFile, list_files, open_file
 
 if TYPE_CHECKING:
     import numpy as np

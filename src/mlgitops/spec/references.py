@@ -112,24 +112,6 @@ def check_datasets(root: Path, sections: Sections, doc: yamlio.LocatedDocument) 
     return out
 
 
-# Storage option names that hold credentials: those come from the environment, never the spec.
-_SECRET_OPTION = re.compile(
-    r"secret|password|passwd|token|credential|private|session|signature|sas|(^|_)key$",
-    re.IGNORECASE,
-)
-
-
-def secret_storage_options(options: dict[str, object]) -> list[str]:
-    """Keys of `options` (nested ones too, as `a.b`) that look like credentials."""
-    found = []
-    for key, value in options.items():
-        if _SECRET_OPTION.search(key):
-            found.append(key)
-        elif isinstance(value, dict):
-            found += [f"{key}.{inner}" for inner in secret_storage_options(value)]
-    return found
-
-
 def _is_url(source: str) -> bool:
     return "://" in source
 
@@ -146,6 +128,8 @@ def check_source(
     dataset: DatasetSpec, loc: yamlio.Loc, doc: yamlio.LocatedDocument
 ) -> list[Diagnostic]:
     """path or source, the settings only a source takes, the timestamp and the windows."""
+    from ..data.storage.secrets import strip_url_credentials
+
     out: list[Diagnostic] = []
     types = {name: column.type for name, column in dataset.columns.items()}
     if dataset.path is not None and dataset.source is not None:
@@ -193,7 +177,8 @@ def check_source(
             out.append(
                 doc.diagnostic(
                     (*loc, "source"),
-                    f"'{source}' does not say its format by its extension; "
+                    f"'{strip_url_credentials(source)}' does not say its format by its "
+                    "extension; "
                     "add format: parquet (or csv)",
                 )
             )
@@ -205,7 +190,17 @@ def check_source(
                     "of the source), not both",
                 )
             )
-    for key in secret_storage_options(dataset.storage):
+    from ..data.storage.secrets import check_storage_options, has_url_credentials
+
+    if dataset.source is not None and has_url_credentials(dataset.source):
+        out.append(
+            doc.diagnostic(
+                (*loc, "source"),
+                "the source URL holds credentials; remove them: credentials come from the "
+                "environment, never from mlops.yaml",
+            )
+        )
+    for key in check_storage_options(dataset.storage):
         out.append(
             doc.diagnostic(
                 (*loc, "storage", *key.split(".")),
@@ -287,7 +282,7 @@ def _source_header(
     out: list[Diagnostic],
 ) -> list[str] | None:
     """The column names of a local source's first file (a remote one is read when snapshotted)."""
-    from ..data._storage_local import list_files
+    from ..data.storage import list_files
     from ..errors import MlgitopsError
 
     source = dataset.source
