@@ -383,3 +383,18 @@ def test_redact_strips_url_credentials_and_secret_environment_values() -> None:
         "s3://***@bucket/x failed with ***, *** and *** in eu-west-1"
     )
     assert strip_url_credentials("gs://bucket/no-user/x@y") == "gs://bucket/no-user/x@y"
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("file:///etc/passwd", "not a file:// URL"),
+        ("nosuchproto://bucket/x", "not a storage protocol"),
+    ],
+)
+def test_a_url_that_is_not_object_storage_is_bad_input(
+    tmp_path: Path, source: str, message: str
+) -> None:
+    with pytest.raises(MlgitopsError, match=message) as refused:
+        list_files(source, {}, root=tmp_path)
+    assert refused.value.exit_code == EXIT_BAD_INPUT
