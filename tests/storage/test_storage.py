@@ -363,6 +363,7 @@ def test_credentials_in_a_url_are_refused_and_never_shown(
             {"client_secret": "x", "signature": "y", "session": "z"},
             ["client_secret", "session", "signature"],
         ),
+        ({"endpoint_url": "https://user:pw@s3.example.com", "region_name": "x"}, ["endpoint_url"]),
     ],
 )
 def test_check_storage_options_names_keys_that_look_like_secrets(

@@ -69,11 +69,15 @@ def looks_secret(name: str) -> bool:
 
 
 def check_storage_options(options: Mapping[str, Any]) -> list[str]:
-    """The keys of `options` (dotted, for nested mappings) that look like secrets, sorted."""
+    """The keys of `options` (dotted, for nested mappings) that look like secrets, sorted.
+
+    A key is named for its name (`secret`, `account_key`, `sas_token`, ...) or for a
+    value that is a URL with credentials in it (`http://user:password@host`).
+    """
     found: list[str] = []
     for key, value in options.items():
         name = str(key)
-        if looks_secret(name):
+        if looks_secret(name) or (isinstance(value, str) and has_url_credentials(value)):
             found.append(name)
         elif isinstance(value, Mapping):
             found.extend(f"{name}.{inner}" for inner in check_storage_options(value))
