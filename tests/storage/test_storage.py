@@ -237,6 +237,17 @@ def test_fetch_caches_an_s3_object_by_digest(s3_env: SeaweedS3, tmp_path: Path) 
     assert not path.exists()
 
 
+def test_hashing_an_s3_object_caches_it_for_fetch(s3_env: SeaweedS3, tmp_path: Path) -> None:
+    data = b"id,amount\n7,70\n" * 100
+    s3_env.put("hashed/part.csv", data)
+    digest = hash_file(s3_env.url("hashed/part.csv"), s3_env.storage, root=tmp_path)
+    assert digest == hashlib.sha256(data).hexdigest()
+    assert [p.name for p in (tmp_path / CACHE_DIR).iterdir()] == [digest]
+    s3_env.delete_prefix("hashed/")
+    path = fetch(locked(s3_env.url("hashed/part.csv"), data), s3_env.storage, root=tmp_path)
+    assert path.read_bytes() == data  # read from the cache: the object is gone from the store
+
+
 def test_fetch_refuses_an_s3_object_that_changed_and_names_snapshot(
     s3_env: SeaweedS3, tmp_path: Path
 ) -> None:

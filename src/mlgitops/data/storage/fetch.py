@@ -4,6 +4,9 @@ A local file is read in place, after its size and sha256 are checked. A
 remote file is downloaded once into `.mlgitops/cache/data/<sha256>` (to a temp
 file beside it, hashed while it streams, renamed only when it matches).
 
+Hashing a remote file (`files.hash_file`, what a snapshot does) streams it
+into the same cache, so a snapshot followed by a run downloads each file once.
+
 A cache hit is hashed again in full, not trusted by its size: the cache sits
 in the working tree where any process can write, the lock's promise is that
 a run reads exactly the locked bytes, and hashing from the page cache costs
@@ -16,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -72,24 +75,44 @@ def _check_remote_metadata(file: LockedFile, storage: Mapping[str, Any]) -> None
 
 
 def _download(file: LockedFile, storage: Mapping[str, Any], target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{file.sha256[:16]}.", suffix=".part", dir=target.parent)
-    partial = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as sink, remote.open_remote(file.url, storage) as source:
-            digest, size = sha256_stream(source, sink)
-            sink.flush()
-            os.fsync(sink.fileno())
+    def verify(digest: str, size: int) -> None:
         if (digest, size) != (file.sha256, file.size):
             raise _changed(
                 file.url, f"sha256 {digest[:12]}… ({size:,} bytes), locked {file.sha256[:12]}…"
             )
+
+    _, path = _stream_into(target.parent, file.url, storage, verify)
+    return path
+
+
+def hash_into_cache(url: str, storage: Mapping[str, Any], *, root: Path) -> str:
+    """The sha256 of a remote object, read once: its bytes land in the cache on the way, so
+    the `fetch` of a file just snapshotted reads them from disk instead of the store."""
+    digest, _ = _stream_into(root / CACHE_DIR, url, storage, lambda digest, size: None)
+    return digest
+
+
+def _stream_into(
+    directory: Path, url: str, storage: Mapping[str, Any], verify: Callable[[str, int], None]
+) -> tuple[str, Path]:
+    """Download `url` to a temp file in `directory`, hashing as it streams; once `verify`
+    accepts (digest, size), rename it to `directory/<sha256>`. Nothing is left on failure."""
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".download.", suffix=".part", dir=directory)
+    partial = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as sink, remote.open_remote(url, storage) as source:
+            digest, size = sha256_stream(source, sink)
+            sink.flush()
+            os.fsync(sink.fileno())
+        verify(digest, size)
+        target = directory / digest
         partial.replace(target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
         raise
-    return target
+    return digest, target
 
 
 def _digest_of(path: Path) -> tuple[str, int]:

@@ -11,6 +11,7 @@ from typing import Any, BinaryIO, cast
 from . import local, remote
 from .digest import sha256_stream
 from .errors import SourceNotFoundError
+from .fetch import hash_into_cache
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,13 @@ def open_file(url: str, storage: Mapping[str, Any], *, root: Path) -> Iterator[B
 
 
 def hash_file(url: str, storage: Mapping[str, Any], *, root: Path) -> str:
-    """The sha256 (hex) of the file at `url`, streamed in large blocks."""
+    """The sha256 (hex) of the file at `url`, streamed in large blocks.
+
+    A remote file's bytes are kept in the data cache on the way (keyed by this
+    digest), so fetching it afterwards does not download it again.
+    """
+    if remote.is_remote(url):
+        return hash_into_cache(url, storage, root=root)
     with open_file(url, storage, root=root) as handle:
         digest, _ = sha256_stream(handle)
     return digest
