@@ -110,11 +110,11 @@ def _locked_file(
 
 
 def snapshot_entry(
-    dataset: DatasetSpec, root: Path, previous: LockEntry | None, state: HashState
+    name: str, dataset: DatasetSpec, root: Path, previous: LockEntry | None, state: HashState
 ) -> LockEntry:
-    """Resolve the train window afresh and lock every file it reads."""
+    """Resolve dataset `name`'s train window afresh and lock every file it reads."""
     files = scan_source(dataset, root)
-    window = train_window(dataset, files)
+    window = train_window(dataset, files, name)
     return LockEntry(
         source=dataset.where,
         format=dataset.data_format,
@@ -202,7 +202,7 @@ def snapshot_datasets(
     changes = []
     for name in names:
         previous = entries.get(name)
-        entry = snapshot_entry(datasets[name], root, previous, state)
+        entry = snapshot_entry(name, datasets[name], root, previous, state)
         status = "new" if previous is None else ("unchanged" if previous == entry else "changed")
         entries[name] = entry
         changes.append(SnapshotChange(name, entry, status))
