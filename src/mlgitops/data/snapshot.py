@@ -220,10 +220,20 @@ def ensure_locked(
     from ..lock import read_lock, write_lock
 
     lock = read_lock(root)
+
+    def locked(name: str) -> bool:
+        entry = lock.datasets.get(name) if lock is not None else None
+        dataset = datasets[name]
+        # an entry of another source or format is of another dataset: locked afresh
+        return entry is not None and (entry.source, entry.format) == (
+            dataset.where,
+            dataset.data_format,
+        )
+
     missing = [
         name
         for name in dict.fromkeys(names)
-        if datasets[name].source is not None and (lock is None or name not in lock.datasets)
+        if datasets[name].source is not None and not locked(name)
     ]
     if not missing:
         return []
@@ -231,7 +241,7 @@ def ensure_locked(
         raise BadInputError(
             "dataset(s) "
             + ", ".join(f"'{name}'" for name in missing)
-            + " have a source but no entry in the committed mlops.lock",
+            + " have a source but no entry for it in the committed mlops.lock",
             hint="run `mlgitops snapshot` and commit mlops.lock: CI trains on the locked data",
         )
     written, changes, _ = snapshot_datasets(root, datasets, missing)
