@@ -153,3 +153,21 @@ def test_an_entry_of_another_source_is_locked_afresh(repo: Path) -> None:
     assert run["locked"] and "events" in run["locked"][0]
     entry = read_lock(repo).datasets["events"]  # type: ignore[union-attr]
     assert entry.source == "data/days/"
+
+
+def test_validate_reads_the_header_of_a_source(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["-C", str(repo), "validate"], environ=LOCAL) == 0
+    spec = repo / "mlops.yaml"
+    spec.write_text(
+        spec.read_text().replace(
+            "      churned: {type: boolean}\n",
+            "      churned: {type: boolean}\n      region: {type: string}\n",
+        )
+    )
+    capsys.readouterr()
+    assert main(["-C", str(repo), "validate"], environ=LOCAL) == 2
+    err = capsys.readouterr().err
+    assert "datasets.events.columns.region: column 'region' is not in the header of" in err
+    assert "data/events/2026-10-01.parquet" in err
