@@ -287,7 +287,7 @@ def _source_header(
     from ..errors import MlgitopsError
 
     source = dataset.source
-    shown = dataset.where
+    shown = dataset.path or dataset.source or ""  # a malformed path is left out of the section
     if source is None or _is_url(source) or bad_relative_path(source):
         return shown, None
     try:
