@@ -110,11 +110,11 @@ def _locked_file(
 
 
 def snapshot_entry(
-    dataset: DatasetSpec, root: Path, previous: LockEntry | None, state: HashState
+    name: str, dataset: DatasetSpec, root: Path, previous: LockEntry | None, state: HashState
 ) -> LockEntry:
-    """Resolve the train window afresh and lock every file it reads."""
+    """Resolve dataset `name`'s train window afresh and lock every file it reads."""
     files = scan_source(dataset, root)
-    window = train_window(dataset, files)
+    window = train_window(dataset, files, name)
     return LockEntry(
         source=dataset.where,
         format=dataset.data_format,
@@ -202,7 +202,7 @@ def snapshot_datasets(
     changes = []
     for name in names:
         previous = entries.get(name)
-        entry = snapshot_entry(datasets[name], root, previous, state)
+        entry = snapshot_entry(name, datasets[name], root, previous, state)
         status = "new" if previous is None else ("unchanged" if previous == entry else "changed")
         entries[name] = entry
         changes.append(SnapshotChange(name, entry, status))
@@ -220,10 +220,20 @@ def ensure_locked(
     from ..lock import read_lock, write_lock
 
     lock = read_lock(root)
+
+    def locked(name: str) -> bool:
+        entry = lock.datasets.get(name) if lock is not None else None
+        dataset = datasets[name]
+        # an entry of another source or format is of another dataset: locked afresh
+        return entry is not None and (entry.source, entry.format) == (
+            dataset.where,
+            dataset.data_format,
+        )
+
     missing = [
         name
         for name in dict.fromkeys(names)
-        if datasets[name].source is not None and (lock is None or name not in lock.datasets)
+        if datasets[name].source is not None and not locked(name)
     ]
     if not missing:
         return []
@@ -231,7 +241,7 @@ def ensure_locked(
         raise BadInputError(
             "dataset(s) "
             + ", ".join(f"'{name}'" for name in missing)
-            + " have a source but no entry in the committed mlops.lock",
+            + " have a source but no entry for it in the committed mlops.lock",
             hint="run `mlgitops snapshot` and commit mlops.lock: CI trains on the locked data",
         )
     written, changes, _ = snapshot_datasets(root, datasets, missing)

@@ -287,9 +287,9 @@ def labelled_end(dataset: DatasetSpec, files: list[ScannedFile]) -> np.datetime6
     return left.max() if len(left) else None
 
 
-def train_window(dataset: DatasetSpec, files: list[ScannedFile]) -> TrainWindow:
-    """The train window's range and the files with labelled rows in it; empty is an error."""
-    name = dataset.where
+def train_window(dataset: DatasetSpec, files: list[ScannedFile], name: str) -> TrainWindow:
+    """The train window's range and the files with labelled rows in it; empty is an error
+    naming dataset `name`."""
     if dataset.timestamp is None:
         window = Window(None, None)
     else:
@@ -312,9 +312,9 @@ def train_window(dataset: DatasetSpec, files: list[ScannedFile]) -> TrainWindow:
     return TrainWindow(window, held, rows)
 
 
-def _empty_train(source: str, why: str) -> BadInputError:
+def _empty_train(name: str, why: str) -> BadInputError:
     return BadInputError(
-        f"source '{source}': the train window is empty ({why})",
+        f"dataset '{name}': the train window is empty ({why})",
         hint="widen windows.train or shorten windows.label_delay, or wait for labelled rows",
     )
 
