@@ -159,6 +159,8 @@ def measure(count: int, size: int, repeat: int, data_dir: Path) -> list[Row]:
         )
 
     datasets = {"events": events_dataset(count)}
+    (root / "mlops.lock").unlink(missing_ok=True)  # a first snapshot: every file hashed
+    shutil.rmtree(root / ".mlgitops", ignore_errors=True)
     lock, _, first = snapshot_datasets(root, datasets, ["events"])  # locks and records the state
     write_lock(root, lock)
     if read_lock(root) != lock:
