@@ -267,6 +267,31 @@ def test_fetch_refuses_an_s3_object_that_changed_and_names_snapshot(
     assert list((tmp_path / CACHE_DIR).glob("*")) == []
 
 
+def test_a_version_aware_listing_locks_versions_and_fetch_reads_the_locked_one(
+    s3_env: SeaweedS3, tmp_path: Path
+) -> None:
+    client = s3_env.client()
+    bucket = "mlgitops-versioned"
+    client.create_bucket(Bucket=bucket)
+    client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    storage = {**s3_env.storage, "version_aware": True}
+    first, second = b"id,amount\n1,10\n", b"id,amount\n1,99\n"
+    client.put_object(Bucket=bucket, Key="events/part.csv", Body=first)
+    [stored] = list_files(f"s3://{bucket}/events/", storage, root=tmp_path)
+    assert stored.version_id
+    entry = LockedFile(
+        url=stored.url,
+        size=stored.size,
+        sha256=hashlib.sha256(first).hexdigest(),
+        etag=stored.etag,
+        version_id=stored.version_id,
+    )
+    client.put_object(Bucket=bucket, Key="events/part.csv", Body=second)  # overwritten
+    [now] = list_files(f"s3://{bucket}/events/", storage, root=tmp_path)  # only the newest
+    assert now.version_id not in (None, stored.version_id)
+    assert fetch(entry, storage, root=tmp_path).read_bytes() == first
+
+
 def test_a_missing_bucket_or_prefix_is_bad_input(s3_env: SeaweedS3) -> None:
     for url in (s3_env.url("no/such/prefix/"), "s3://no-such-bucket-here/events/"):
         with pytest.raises(SourceNotFoundError, match=re.escape(url.rstrip("/"))) as missing:

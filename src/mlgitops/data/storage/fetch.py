@@ -4,6 +4,10 @@ A local file is read in place, after its size and sha256 are checked. A
 remote file is downloaded once into `.mlgitops/cache/data/<sha256>` (to a temp
 file beside it, hashed while it streams, renamed only when it matches).
 
+In a versioned bucket listed with `storage: {version_aware: true}`, the lock
+holds each object's version id and the locked version is what is read: an
+object overwritten since the snapshot still gives the locked bytes.
+
 Hashing a remote file (`files.hash_file`, what a snapshot does) streams it
 into the same cache, so a snapshot followed by a run downloads each file once.
 
@@ -65,7 +69,7 @@ def _verified_local(file: LockedFile, root: Path) -> Path:
 
 def _check_remote_metadata(file: LockedFile, storage: Mapping[str, Any]) -> None:
     """Refuse before downloading when the store already says the object changed."""
-    info = remote.remote_info(file.url, storage)
+    info = remote.remote_info(file.url, storage, file.version_id)
     size = int(info.get("size") or 0)
     if size != file.size:
         raise _changed(file.url, f"{size:,} bytes, locked {file.size:,}")
@@ -81,19 +85,23 @@ def _download(file: LockedFile, storage: Mapping[str, Any], target: Path) -> Pat
                 file.url, f"sha256 {digest[:12]}… ({size:,} bytes), locked {file.sha256[:12]}…"
             )
 
-    _, path = _stream_into(target.parent, file.url, storage, verify)
+    _, path = _stream_into(target.parent, file.url, storage, verify, file.version_id)
     return path
 
 
 def hash_into_cache(url: str, storage: Mapping[str, Any], *, root: Path) -> str:
     """The sha256 of a remote object, read once: its bytes land in the cache on the way, so
     the `fetch` of a file just snapshotted reads them from disk instead of the store."""
-    digest, _ = _stream_into(root / CACHE_DIR, url, storage, lambda digest, size: None)
+    digest, _ = _stream_into(root / CACHE_DIR, url, storage, lambda digest, size: None, None)
     return digest
 
 
 def _stream_into(
-    directory: Path, url: str, storage: Mapping[str, Any], verify: Callable[[str, int], None]
+    directory: Path,
+    url: str,
+    storage: Mapping[str, Any],
+    verify: Callable[[str, int], None],
+    version_id: str | None,
 ) -> tuple[str, Path]:
     """Download `url` to a temp file in `directory`, hashing as it streams; once `verify`
     accepts (digest, size), rename it to `directory/<sha256>`. Nothing is left on failure."""
@@ -101,7 +109,7 @@ def _stream_into(
     fd, name = tempfile.mkstemp(prefix=".download.", suffix=".part", dir=directory)
     partial = Path(name)
     try:
-        with os.fdopen(fd, "wb") as sink, remote.open_remote(url, storage) as source:
+        with os.fdopen(fd, "wb") as sink, remote.open_remote(url, storage, version_id) as source:
             digest, size = sha256_stream(source, sink)
             sink.flush()
             os.fsync(sink.fileno())

@@ -150,22 +150,33 @@ def info_mtime(info: Mapping[str, Any]) -> str | None:
     return None
 
 
-def remote_info(url: str, options: Mapping[str, Any]) -> dict[str, Any]:
+def remote_info(
+    url: str, options: Mapping[str, Any], version_id: str | None = None
+) -> dict[str, Any]:
+    """The store's info of one object (of `version_id`, on a version-aware filesystem)."""
     shown = strip_url_credentials(url)
     with store_errors(shown, options):
         fs = filesystem(url, options)
         fs.invalidate_cache()
-        info: dict[str, Any] = fs.info(fs._strip_protocol(url))
+        info: dict[str, Any] = fs.info(fs._strip_protocol(url), **_version(fs, version_id))
         return info
 
 
 @contextlib.contextmanager
-def open_remote(url: str, options: Mapping[str, Any]) -> Iterator[Any]:
+def open_remote(
+    url: str, options: Mapping[str, Any], version_id: str | None = None
+) -> Iterator[Any]:
+    """One object open for reading: the `version_id` one on a version-aware filesystem
+    (`storage: {version_aware: true}` for s3), else the current one."""
     shown = strip_url_credentials(url)
     with store_errors(shown, options):
         fs = filesystem(url, options)
-        with fs.open(fs._strip_protocol(url), "rb") as handle:
+        with fs.open(fs._strip_protocol(url), "rb", **_version(fs, version_id)) as handle:
             yield handle
+
+
+def _version(fs: AbstractFileSystem, version_id: str | None) -> dict[str, str]:
+    return {"version_id": version_id} if version_id and getattr(fs, "version_aware", False) else {}
 
 
 @contextlib.contextmanager
