@@ -41,6 +41,7 @@ BENCHMARKS = [
     "bench_predict",
     "bench_run",
     "bench_tune",
+    "bench_snapshot",
 ]
 REPO = BENCH_DIR.parent
 REPORT = REPO / "docs" / "benchmarks.md"

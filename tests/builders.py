@@ -36,6 +36,7 @@ def copy_demo(target: Path) -> Path:
 
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO_ROOT / "mlops.yaml", target / "mlops.yaml")
+    shutil.copy(REPO_ROOT / "mlops.lock", target / "mlops.lock")  # the events snapshot
     for folder in ("data", "pipelines", "policies"):
         shutil.copytree(
             REPO_ROOT / folder,
