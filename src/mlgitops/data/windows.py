@@ -81,10 +81,12 @@ class TrainWindow:
 # --- scanning ----------------------------------------------------------------------------------
 
 
-def scan_source(dataset: DatasetSpec, root: Path) -> list[ScannedFile]:
-    """Every file of the source with its timestamps and labels; partitions must agree on columns."""
-    source = dataset.where
-    files = list_files(source, dataset.storage, root=root)
+def scan_source(
+    dataset: DatasetSpec, root: Path, listed: list[StoredFile] | None = None
+) -> list[ScannedFile]:
+    """Every file of the source (`listed`, or listed now) with its timestamps and labels;
+    partitions must agree on columns."""
+    files = listed if listed is not None else list_files(dataset.where, dataset.storage, root=root)
     scanned: list[ScannedFile] = []
     for stored in files:
         one = _scan_file(stored, dataset, root)
