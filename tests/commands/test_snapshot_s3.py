@@ -63,7 +63,7 @@ def test_snapshot_run_and_drift_over_s3_keep_the_secret_out(
         source=f"s3://{s3.bucket}/{prefix}/",
         extra=f'    storage: {{endpoint_url: "{s3.endpoint_url}"}}',
     )
-    code, snap, err = cli(root, capsys, "snapshot")
+    code, _, err = cli(root, capsys, "snapshot")
     assert code == 0, err
     entry = read_lock(root).datasets["events"]  # type: ignore[union-attr]
     assert entry.files[0].url.startswith(f"s3://{s3.bucket}/{prefix}/")
