@@ -149,3 +149,14 @@ def copy_version(versions: Path, source: int, target: int) -> Path:
     manifest["version"] = target
     (copy / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return copy
+
+
+def tiny_onnx(name: str = "identity") -> bytes:
+    """A real, self-contained ONNX model (y = x), for tests that need valid model bytes."""
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 1])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 1])
+    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], name, [x], [y])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    return bytes(model.SerializeToString())

@@ -7,11 +7,13 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from builders import tiny_onnx
 
 from mlgitops.errors import BadInputError, CheckFailedError
 from mlgitops.registry import Registry
 
-ARTIFACTS = {"model.onnx": b"onnx-bytes", "metrics.json": b'{"accuracy": 0.9}\n'}
+MODEL = tiny_onnx()
+ARTIFACTS = {"model.onnx": MODEL, "metrics.json": b'{"accuracy": 0.9}\n'}
 
 
 def test_register_numbers_versions_and_records_digests(tmp_path: Path) -> None:
@@ -21,8 +23,8 @@ def test_register_numbers_versions_and_records_digests(tmp_path: Path) -> None:
     assert (first.version, second.version) == (1, 2)
     assert registry.versions("m") == [1, 2]
     digests = registry.verify(second)
-    assert digests["model.onnx"] == hashlib.sha256(b"onnx-bytes").hexdigest()
-    assert registry.read_artifact(first, "model.onnx") == b"onnx-bytes"
+    assert digests["model.onnx"] == hashlib.sha256(MODEL).hexdigest()
+    assert registry.read_artifact(first, "model.onnx") == MODEL
 
 
 def test_tampered_artifact_is_refused(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import textwrap
 from pathlib import Path
 
@@ -68,15 +67,36 @@ def test_on_stays_a_string_key() -> None:
     assert list(doc.data) == ["on", "yes", "off", "1"]
 
 
-def test_plain_scalars_keep_their_types() -> None:
+def test_plain_scalars_keep_their_types_and_dates_their_text() -> None:
     doc = _parse("a: 1\nb: 1.5e-4\nc: true\nd: null\ne: 2027-03-31\nf: '1'\n")
     assert doc.data == {
         "a": 1,
         "b": 1.5e-4,
         "c": True,
         "d": None,
-        "e": dt.date(2027, 3, 31),
+        "e": "2027-03-31",  # checked to be a date; the models parse it where one is expected
         "f": "1",
+    }
+
+
+def test_an_impossible_date_is_a_located_problem_never_a_crash() -> None:
+    text = "a: 2027-02-30\nb:\n  - !!timestamp someday\n  - 2027-13-01 10:00:00\nc: 2027-02-28\n"
+    with pytest.raises(YamlLoadError) as caught:
+        _parse(text)
+    assert [str(d) for d in caught.value.diagnostics] == [
+        "f.yaml:1:4: a: not a valid date: 2027-02-30 (day is out of range for month); "
+        "write a real date (YYYY-MM-DD), or quote the value to keep it as text",
+        "f.yaml:3:5: b[0]: not a valid date: someday; "
+        "write a real date (YYYY-MM-DD), or quote the value to keep it as text",
+        "f.yaml:4:5: b[1]: not a valid date: 2027-13-01 10:00:00 (month must be in 1..12); "
+        "write a real date (YYYY-MM-DD), or quote the value to keep it as text",
+    ]
+    doc = _parse(text, keep_going=True)  # listed with the file's other problems, text kept
+    assert len(doc.problems) == 3
+    assert doc.data == {
+        "a": "2027-02-30",
+        "b": ["someday", "2027-13-01 10:00:00"],
+        "c": "2027-02-28",
     }
 
 

@@ -302,6 +302,10 @@ class Registry:
         The files are staged first; the number is chosen and the version renamed into
         place under the registry lock, so a concurrent registration takes the next one.
         """
+        if "model.onnx" in artifacts:  # never write a model that could read outside itself
+            from .onnx.safety import check_model
+
+            check_model(artifacts["model.onnx"], f"the model.onnx to register for {model}")
         for name in artifacts:
             problem = paths.plain_name_problem(name)
             if problem or name == MANIFEST:

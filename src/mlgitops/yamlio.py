@@ -4,6 +4,9 @@ Reading keeps the line and column of every key and value, rejects duplicate
 keys, bounds file size and alias expansion, and never constructs Python
 objects beyond plain scalars, lists and dicts (YAML never runs code). Mapping
 keys stay the strings written in the file, so `on:` is never read as `True`.
+A date (`until: 2027-03-31`) stays the text written, once checked to be a real
+date: the models parse it where they expect a date, and a string field takes
+it as it reads.
 """
 
 from __future__ import annotations
@@ -149,7 +152,28 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
         assert isinstance(node, yaml.ScalarNode)
+        if node.tag == _CORE + "timestamp":
+            return self.timestamp_text(node, loc)
         return self.scalars.construct_object(node, deep=True)
+
+    def timestamp_text(self, node: yaml.ScalarNode, loc: Loc) -> str:
+        """The date as written, once it is a real one (PyYAML raises on 2027-02-30)."""
+        text = str(node.value)
+        try:
+            self.scalars.construct_yaml_timestamp(node)
+        except (ValueError, AttributeError, OverflowError) as exc:
+            # AttributeError: an explicit `!!timestamp` on text that is no date at all
+            reason = f" ({exc})" if isinstance(exc, ValueError) else ""
+            self.doc.problems.append(
+                Diagnostic(
+                    self.doc.file,
+                    *_mark_tuple(node),
+                    format_loc(loc),
+                    f"not a valid date: {text}{reason}; write a real date (YYYY-MM-DD), "
+                    "or quote the value to keep it as text",
+                )
+            )
+        return text
 
     def merged_pairs(self, node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
         """Key/value pairs, with `<<: *anchor` merges expanded (explicit keys win, then the first merge)."""

@@ -172,3 +172,20 @@ def test_a_broken_spec_is_reported_with_its_line(
     assert _run(root, "compile") == 2
     err = capsys.readouterr().err
     assert "mlops.yaml:15:11: models.house-price.task:" in err
+
+
+@pytest.mark.parametrize("check", [False, True])
+def test_a_hand_written_workflow_under_a_generated_name_is_never_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], check: bool
+) -> None:
+    root = copy_spec("newcomer", tmp_path / "project")
+    path = root / ".github" / "workflows" / "mlgitops-ci.yml"
+    path.parent.mkdir(parents=True)
+    path.write_text("name: mine, written by hand\non: push\n", encoding="utf-8")
+    assert _run(root, "compile", *(["--check"] if check else [])) == 2
+    captured = capsys.readouterr()
+    assert ".github/workflows/mlgitops-ci.yml exists and has no generated header" in captured.err
+    assert "hint: rename the hand-written file" in captured.err
+    assert "Traceback" not in captured.err + captured.out
+    assert path.read_text(encoding="utf-8") == "name: mine, written by hand\non: push\n"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["mlgitops-ci.yml"]

@@ -83,7 +83,7 @@ def test_csv_trailing_blank_lines_are_not_rows(tmp_path: Path) -> None:
         (
             {"current.csv": "a,b\n1,2\n3\n4,5\n"},
             "current.csv",
-            "current.csv: 1 row do not have the header's 2 fields",
+            "current.csv: 1 row does not have the header's 2 fields",
         ),
         (
             {"current.csv": "a,b\n"},

@@ -12,6 +12,12 @@ created, updated and deleted) and commit statuses. A pull request's head commit 
 read from a real bare git repository (`heads`), so a pushed branch is what the API
 reports; merging one calls `merge`, which makes the merge commit with real git.
 `read_only` answers writes to comments with 403, as a fork's token gets.
+
+Hostile answers: `craft_next` makes the next request (to one path, or any) get a
+crafted answer as is (a non-JSON body, a 200 of the wrong shape, a `Link` or a
+`Location` to another host), not checked against the description. `RecordingHost`
+is another real server, on another port, that records who reached it and with
+which Authorization header.
 """
 
 from __future__ import annotations
@@ -189,6 +195,15 @@ class Failure:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class Crafted:
+    status: int
+    body: bytes
+    content_type: str
+    headers: dict[str, str]
+    path: str | None  # only a request to this path gets it (None: the next request)
+
+
 class ApiError(Exception):
     def __init__(self, status: int, message: str, errors: list[dict[str, Any]] | None = None):
         super().__init__(message)
@@ -226,6 +241,7 @@ class FakeGitHub:
         self.calls: list[Call] = []
         self.errors: list[str] = []
         self.failures: list[Failure] = []
+        self.crafted: list[Crafted] = []
         self.pulls: dict[int, dict[str, Any]] = {}
         self.issues: dict[int, dict[str, Any]] = {}  # issues that are not pull requests
         self.labels: dict[int, list[str]] = {}
@@ -314,6 +330,24 @@ class FakeGitHub:
         }
         self.failures += [Failure(status, body, dict(headers or {})) for _ in range(times)]
 
+    def craft_next(
+        self,
+        status: int,
+        body: Any,
+        *,
+        content_type: str = "application/json; charset=utf-8",
+        headers: dict[str, str] | None = None,
+        path: str | None = None,
+    ) -> None:
+        """Answer the next request (to `path`, when given) with exactly this: a str or bytes
+        body as it is, anything else as JSON."""
+        raw = (
+            body
+            if isinstance(body, bytes)
+            else (body if isinstance(body, str) else json.dumps(body)).encode()
+        )
+        self.crafted.append(Crafted(status, raw, content_type, dict(headers or {}), path))
+
     def open_pulls(self, branch: str | None = None) -> list[dict[str, Any]]:
         return [
             p
@@ -363,6 +397,17 @@ class FakeGitHub:
                     failure.status,
                     headers=failure.headers,
                     content_type="application/json; charset=utf-8",
+                )
+            crafted = next(
+                (c for c in self.crafted if c.path is None or c.path == request.path), None
+            )
+            if crafted is not None:
+                self.crafted.remove(crafted)
+                return Response(
+                    crafted.body,
+                    crafted.status,
+                    headers=crafted.headers,
+                    content_type=crafted.content_type,
                 )
             for method, regex, pattern, handler in self._routes if routes is None else routes:
                 match = regex.match(request.path)
@@ -936,6 +981,47 @@ class FakeGitHub:
                 "updated_at": NOW,
             },
         )
+
+
+class RecordingHost:
+    """Another host (a real server on another port): records every request it receives,
+    with its Authorization header, and answers `[]`."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._server = make_server(
+            "127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        request = Request(environ)
+        self.calls.append(
+            Call(
+                request.method,
+                request.path,
+                dict(request.args),
+                request.get_data(as_text=True),
+                request.headers.get("Authorization"),
+            )
+        )
+        response = Response(b"[]", 200, content_type="application/json")
+        return response(environ, start_response)  # type: ignore[no-any-return]
+
+    def __enter__(self) -> RecordingHost:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import REPO_ROOT, copy_demo
+from builders import REPO_ROOT, copy_demo, tiny_onnx
 
 from mlgitops.cli import main
 from mlgitops.errors import BadInputError
@@ -392,7 +392,7 @@ def test_registering_refuses_a_linked_versions_directory_before_writing(world: W
     _link_versions(world)
     before = _outside_state(world)
     with pytest.raises(BadInputError, match=rf"models/{MODEL}/versions \(the registry\) is a sym"):
-        Registry(world.repo).register(MODEL, {"model.onnx": b"onnx"})
+        Registry(world.repo).register(MODEL, {"model.onnx": tiny_onnx()})
     assert _outside_state(world) == before
 
 

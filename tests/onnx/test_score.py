@@ -77,5 +77,5 @@ def test_a_missing_column_is_named() -> None:
 
 
 def test_damaged_bytes_are_refused() -> None:
-    with pytest.raises(BadInputError, match="onnxruntime cannot load the model"):
+    with pytest.raises(BadInputError, match="not an ONNX model"):
         OnnxScorer(b"not a model")

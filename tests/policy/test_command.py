@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+from builders import tiny_onnx
 from policy.builders import evidence, write_candidate, write_project
 
 from mlgitops import cli
@@ -44,7 +45,7 @@ def _main(root: Path, *args: str, environ: dict[str, str] | None = None) -> int:
 def _register(root: Path, candidate: CandidateEvidence) -> int:
     registry = Registry(root)
     ref = registry.register(
-        "churn", {"model.onnx": b"onnx", "evidence.json": candidate.model_dump_json().encode()}
+        "churn", {"model.onnx": tiny_onnx(), "evidence.json": candidate.model_dump_json().encode()}
     )
     return ref.version
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from mlgitops.policy import worker
-from mlgitops.policy.sandbox import evaluate_rules
+from mlgitops.policy.sandbox import RULE_TIMEOUT_SECONDS, evaluate_rules
 
 
 def test_the_worker_answers_one_json_line_per_rule() -> None:
@@ -22,7 +23,8 @@ def test_the_worker_answers_one_json_line_per_rule() -> None:
         check=True,
         timeout=60,
     )
-    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    ready, *lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert ready == worker.READY
     assert lines[0] == {"index": 0, "ok": True, "type": "bool", "value": True}
     assert (lines[1]["ok"], lines[1]["kind"], lines[1]["error"]) == (False, "KeyError", "'y'")
     assert (lines[2]["type"], lines[2]["value"]) == ("list", "['a']")
@@ -38,6 +40,22 @@ def test_a_timeout_stops_one_rule_and_the_next_ones_run() -> None:
     assert [r.ok for r in results] == [True, False, True]
     assert results[1].kind == "Timeout"
     assert (results[0].value, results[2].value) == (True, False)
+
+
+def test_the_first_rule_of_every_child_has_the_documented_limit_too() -> None:
+    # Start-up is timed apart from the rules: a slow first rule, and the slow first rule of
+    # the fresh child started after it, are each stopped at the 5 s default, never 5 s plus
+    # the start-up allowance (which made it ~25 s a rule). The bound is generous: two
+    # limits plus two start-ups. 400³ steps run for a minute or more.
+    items = ", ".join(str(i) for i in range(400))
+    slow = f"[{items}].all(a, [{items}].all(b, [{items}].all(c, a + b + c >= 0)))"
+    started = time.monotonic()
+    results = evaluate_rules({}, [slow, slow, "1.0 < 2.0"])
+    elapsed = time.monotonic() - started
+    assert [r.kind for r in results[:2]] == ["Timeout", "Timeout"]
+    assert "longer than 5 s" in results[0].error
+    assert (results[2].ok, results[2].value) == (True, True)
+    assert elapsed < 2 * RULE_TIMEOUT_SECONDS + 8, f"{elapsed:.1f} s"
 
 
 def test_no_rules_start_no_process() -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from .. import atomic, paths
+from ..errors import BadInputError
 from .compiler import GENERATED_MARKER, WORKFLOWS_DIR
 
 Action = Literal["create", "update", "delete"]
@@ -56,6 +57,13 @@ def workflow_changes(root: Path, compiled: dict[str, str]) -> list[WorkflowChang
         old_text = path.read_text(encoding="utf-8") if path.is_file() else None
         if old_text == new:
             continue
+        if path.exists() and not is_generated(path):  # never overwrite a hand-written workflow
+            raise BadInputError(
+                f"{relative} exists and has no generated header ({GENERATED_MARKER!r} on its "
+                "first line): compile never overwrites a hand-written workflow",
+                hint="rename the hand-written file, or add the header to its first line if "
+                "mlgitops generated it",
+            )
         diff = _diff(relative, old_text or "", new)
         action: Action = "create" if old_text is None else "update"
         changes.append(WorkflowChange(relative, action, diff, _first_changed_line(diff), new))

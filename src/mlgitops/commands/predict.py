@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from ..spec import load_project
 from . import Context, Outcome
 
 PREVIEW_ROWS = 10
+BATCH_ROWS = 100_000  # rows scored at a time: bounds memory on files of any size
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -54,6 +54,7 @@ def run(
     output: Path | None = None,
     version: int | None = None,
     keep: list[str] | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> Outcome:
     if output is not None and output.suffix.lower() not in (".csv", ".parquet"):
         raise BadInputError(f"--output {output}: use a .csv or .parquet file name")
@@ -75,25 +76,36 @@ def run(
         onnx_bytes = registry.read_artifact(ref, "model.onnx")
     features = registry.evidence(ref).features
 
-    from ..data.read import read_table
-    from ..data.validate import coerce_frame, validate_frame
+    from ..data.read import check_file, checked_suffix
+    from ..data.stream import iter_file
+    from ..onnx.safety import registry_source
     from ..onnx.score import OnnxScorer
+    from ..onnx.score_file import score_batches
 
     display = str(file)
     path = file if file.is_absolute() else Path.cwd() / file
-    if not path.is_file():
+    if not path.exists():
         raise BadInputError(
             f"{display}: file not found", hint="give the path of a .csv or .parquet file"
         )
-    frame = read_table(path, display)
-    kept = _kept_columns(frame, keep or [], display)
-    # Scoring files may carry more columns (ids, the target): only the features are checked and used.
-    frame = frame[[name for name in frame.columns if name in features]]
+    checked_suffix(path, display)
+    check_file(path, display)
     feature_spec = dataset.model_copy(
         update={"columns": {name: dataset.columns[name] for name in features}}
     )
-    report = validate_frame(frame, feature_spec, file=display, dataset_checks=False)
-    if not report.passed:
+    scorer = OnnxScorer(onnx_bytes, source=registry_source(model_name, ref.version))
+    # Streamed: memory holds one batch of the file, whatever its size.
+    result = score_batches(
+        scorer,
+        iter_file(path, display, batch_rows),
+        feature_spec,
+        keep=keep or [],
+        classes=registry.evidence(ref).training.classes,
+        output=None if output is None else output if output.is_absolute() else Path.cwd() / output,
+        head_rows=PREVIEW_ROWS,
+    )
+    report = result.report
+    if report is not None and not report.passed:
         lines = [
             f"  {f.column}: {f.check}"
             + (f" on {f.failing_rows:,} rows" if f.failing_rows else "")
@@ -109,27 +121,15 @@ def run(
             + "\n".join(lines),
             hint=f"the model needs the columns {', '.join(features)}, typed as in mlops.yaml",
         )
-    coerced = coerce_frame(frame, feature_spec)
-    labels, proba = OnnxScorer(onnx_bytes).predict(coerced)
-    import pandas as pd
-
-    scored = pd.DataFrame({"prediction": labels})
-    if not kept.empty:
-        scored = pd.concat([kept.reset_index(drop=True), scored], axis=1)
-    classes = registry.evidence(ref).training.classes
-    if proba is not None:
-        for index, name in enumerate(classes or range(proba.shape[1])):
-            scored[f"proba_{name}"] = proba[:, index]
-    if output is not None:
-        _write(scored, output if output.is_absolute() else Path.cwd() / output)
-    shown = min(PREVIEW_ROWS, len(scored))
+    scored = result.head
+    shown = min(PREVIEW_ROWS, result.rows)
     headline = (
-        f"{model_name} v{ref.version}: {len(scored):,} rows scored"
+        f"{model_name} v{ref.version}: {result.rows:,} rows scored"
         + (f" → {output}" if output else "")
-        + (f"; the first {shown} shown" if shown < len(scored) else "")
+        + (f"; the first {shown} shown" if shown < result.rows else "")
     )
     preview = Table(
-        caption=None if output or shown == len(scored) else "--output FILE writes every row"
+        caption=None if output or shown == result.rows else "--output FILE writes every row"
     )
     for column in scored.columns:
         preview.add_column(Text(str(column)))  # names and values are data: never markup
@@ -139,41 +139,10 @@ def run(
         "ok": True,
         "model": model_name,
         "version": ref.version,
-        "rows": len(scored),
+        "rows": result.rows,
         "output": str(output) if output else None,
-        "predictions": scored.to_dict(orient="records") if output is None else None,
+        "predictions": (
+            result.every_row.to_dict(orient="records") if result.every_row is not None else None
+        ),
     }
     return Outcome(EXIT_OK, data, [Text(headline), preview])
-
-
-def _kept_columns(frame: Any, keep: list[str], display: str) -> Any:
-    """The columns to carry beside the predictions, as read (ids stay text)."""
-    missing = [name for name in keep if name not in frame.columns]
-    if missing:
-        from ..spec.shape_errors import suggest
-
-        columns = [str(c) for c in frame.columns]
-        raise BadInputError(
-            f"--keep {missing[0]}: {display} has no such column" + suggest(missing[0], columns),
-            hint="name a column of the scored file's header",
-        )
-    reserved = [name for name in keep if name == "prediction" or str(name).startswith("proba_")]
-    if reserved:
-        raise BadInputError(
-            f"--keep {reserved[0]}: that name is taken by the predictions' own columns",
-            hint="rename the column in the file, or keep another one",
-        )
-    return frame[list(dict.fromkeys(keep))]
-
-
-def _write(frame: Any, path: Path) -> None:
-    from .. import atomic
-
-    if path.suffix.lower() == ".parquet":
-        buffer = io.BytesIO()
-        frame.to_parquet(buffer, index=False)
-        atomic.write_bytes(path, buffer.getvalue())
-    elif path.suffix.lower() == ".csv":
-        atomic.write_text(path, frame.to_csv(index=False, lineterminator="\n"))
-    else:
-        raise BadInputError(f"--output {path}: use a .csv or .parquet file name")

@@ -2,7 +2,8 @@
 
 For each model in production:
 1. **verify**: every artifact of the production version matches its manifest,
-   and `model.onnx` matches the digest in `production.yaml`;
+   and `model.onnx` matches the digest in `production.yaml` and is a
+   self-contained model (`onnx/safety.py`: no external data, no foreign operators);
 2. **smoke test**: the real server (`mlgitops serve`) boots on those versions on
    a loopback port, and the rows recorded at registration (`replay.json`) are
    replayed through it: the served outputs must match scikit-learn's recorded
@@ -35,6 +36,7 @@ from rich.table import Table
 
 from .. import atomic, paths
 from ..errors import EXIT_CHECK_FAILED, EXIT_OK, BadInputError, MlgitopsError
+from ..onnx.safety import check_model, registry_source
 from ..registry import MANIFEST, REGISTRY_DIR, ProductionPointer, Registry, VersionRef
 from ..spec import load_project
 from ..workspace import ReleaseRecord, release_bytes
@@ -141,6 +143,8 @@ def _verify(registry: Registry, name: str, *, explicit: bool) -> _Row | None:
         return None
     try:
         ref, digests = registry.verify_production(name, pointer)
+        # a digest says the file is the one registered, not that it is safe to load
+        check_model(registry.read_artifact(ref, "model.onnx"), registry_source(name, ref.version))
     except MlgitopsError as exc:
         return _Row(name, pointer.version, "failed", exc.message)
     row = _Row(

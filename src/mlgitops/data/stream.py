@@ -22,14 +22,21 @@ from ..errors import DataFileError
 from ..paths import inside
 from .read import (
     PANDAS_INDEX,
+    CsvHeader,
+    block_size_for,
     check_file,
     checked_suffix,
     corrupt_parquet,
-    csv_header,
     csv_options,
     csv_parse_error,
     drop_trailing_blank_rows,
+    duplicate_columns,
+    has_rows,
+    header_only,
+    plain_types,
     ragged_rows,
+    read_header,
+    stream_csv_batches,
 )
 
 if TYPE_CHECKING:
@@ -38,7 +45,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 GLOB_CHARACTERS = frozenset("*?[")
-_MIN_BLOCK = 1 << 16
+_STREAM_BLOCK = 1 << 20
+# The last batch must hold every trailing blank line `drop_trailing_blank_rows` may drop
+# (it looks at the file's last 256 bytes), so a CSV batch is never smaller.
+_MIN_CSV_BATCH = 256
 _MAX_BLOCK = 256 << 20
 _PARQUET_BUFFER = 1 << 20
 
@@ -81,10 +91,19 @@ def iter_file_batches(
     if batch_rows < 1:
         raise ValueError("batch_rows must be positive")
     for path, display in resolve_files(paths_or_glob, root):
-        if path.suffix.lower() == ".csv":
-            yield from _csv_batches(path, display, batch_rows)
-        else:
-            yield from _parquet_batches(path, display, batch_rows, dictionary)
+        yield from iter_file(path, display, batch_rows, dictionary=dictionary)
+
+
+def iter_file(
+    path: Path, display: str, batch_rows: int = 100_000, *, dictionary: Collection[str] = ()
+) -> Iterator[Batch]:
+    """The batches of one checked file (see `resolve_files`), named `display` in messages."""
+    if batch_rows < 1:
+        raise ValueError("batch_rows must be positive")
+    if path.suffix.lower() == ".csv":
+        yield from _csv_batches(path, display, batch_rows)
+    else:
+        yield from _parquet_batches(path, display, batch_rows, dictionary)
 
 
 def resolve_files(paths_or_glob: str | list[Path], root: Path) -> list[tuple[Path, str]]:
@@ -201,11 +220,13 @@ def _parquet_batches(
             path, pre_buffer=False, buffer_size=_PARQUET_BUFFER, read_dictionary=text
         )
         names = [name for name in parquet.schema_arrow.names if not PANDAS_INDEX.match(name)]
+        if duplicated := duplicate_columns(display, names):
+            raise duplicated
         offset = 0
         for record_batch in parquet.iter_batches(batch_size=batch_rows, columns=names):
             if record_batch.num_rows == 0:
                 continue
-            yield Batch(display, offset, record_batch)
+            yield Batch(display, offset, plain_types(record_batch, display))
             offset += record_batch.num_rows
     except (pa.ArrowException, OSError) as exc:
         raise corrupt_parquet(display, exc) from None
@@ -220,9 +241,10 @@ def _parquet_batches(
 
 def _csv_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batch]:
     import pyarrow as pa
-    import pyarrow.csv as pcsv
 
-    header = csv_header(path, display)
+    header = read_header(path, display)
+    if not has_rows(path, header.size):
+        raise header_only(display)
     ragged: list[Any] = []
 
     def on_ragged(row: Any) -> str:
@@ -230,18 +252,15 @@ def _csv_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batch]:
         return "skip"
 
     try:
-        parse_options, convert_options = csv_options(header, on_ragged)
-        reader = pcsv.open_csv(
-            path,
-            read_options=pcsv.ReadOptions(block_size=_block_size(path, batch_rows)),
-            parse_options=parse_options,
-            convert_options=convert_options,
+        parse_options, convert_options = csv_options(header.names, on_ragged)
+        blocks = stream_csv_batches(
+            path, display, _block_size(path, header), parse_options, convert_options, ragged.clear
         )
         offset = 0
         pending: Any = None  # one batch held back: trailing blank lines are dropped from the last
-        for record_batch in reader:
+        for record_batch in _regrouped(blocks, max(batch_rows, _MIN_CSV_BATCH)):
             if ragged:
-                raise ragged_rows(path, display, len(header), len(ragged))
+                raise ragged_rows(path, display, len(header.names), len(ragged))
             if record_batch.num_rows == 0:
                 continue
             if pending is not None:
@@ -251,23 +270,45 @@ def _csv_batches(path: Path, display: str, batch_rows: int) -> Iterator[Batch]:
     except pa.ArrowInvalid as exc:
         raise csv_parse_error(path, display, exc) from None
     if ragged:
-        raise ragged_rows(path, display, len(header), len(ragged))
+        raise ragged_rows(path, display, len(header.names), len(ragged))
     if pending is not None:
         pending = drop_trailing_blank_rows(path, pending)
     if pending is None or (offset == 0 and pending.num_rows == 0):
-        raise DataFileError(
-            f"{display}: has a header line but no data rows", hint="add data rows below the header"
-        )
+        raise header_only(display)
     if pending.num_rows:
         yield Batch(display, offset, pending)
 
 
-def _block_size(path: Path, batch_rows: int) -> int:
-    """Bytes per block for about `batch_rows` rows, from the line lengths at the file's start."""
+def _block_size(path: Path, header: CsvHeader) -> int:
+    """Bytes per block: pyarrow's 1 MiB, or more when the first rows are long.
+
+    The streaming reader parses up to about 32 blocks ahead of its consumer,
+    so memory follows the block size, not the batch size; small blocks are
+    regrouped into batches. A longer row further on makes
+    `stream_csv_batches` refit the blocks.
+    """
     with path.open("rb") as handle:
+        handle.seek(header.size)
         sample = handle.read(1 << 16)
-    lines = sample.split(b"\n")
-    per_row = max(len(sample) // max(len(lines) - 1, 1), 1)
     # a block must hold whole rows: keep it well above the longest line seen
-    floor = max(_MIN_BLOCK, 16 * max(len(line) for line in lines))
-    return min(max(per_row * batch_rows, floor), _MAX_BLOCK)
+    longest = max(len(line) for line in sample.split(b"\n"))
+    return block_size_for(header, min(max(_STREAM_BLOCK, 16 * longest), _MAX_BLOCK))
+
+
+def _regrouped(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    """Record batches of exactly `rows` rows (the last one may hold fewer), from blocks of any size."""
+    import pyarrow as pa
+
+    parts: list[pa.RecordBatch] = []
+    held = 0
+    for batch in batches:
+        while batch.num_rows:
+            take = min(rows - held, batch.num_rows)
+            parts.append(batch.slice(0, take))
+            held += take
+            batch = batch.slice(take)
+            if held == rows:
+                yield parts[0] if len(parts) == 1 else pa.concat_batches(parts)
+                parts, held = [], 0
+    if parts:
+        yield parts[0] if len(parts) == 1 else pa.concat_batches(parts)

@@ -91,10 +91,14 @@ def onnx_scorer(
     """Score batches with the same version's ONNX model, or say why prediction drift is skipped."""
     if profile.prediction is None:
         return None, "the reference profile holds no holdout scores"
+    from ..onnx.safety import registry_source
     from ..onnx.score import OnnxScorer
 
     try:
-        scorer = OnnxScorer(registry.read_artifact(ref, "model.onnx"))
+        scorer = OnnxScorer(
+            registry.read_artifact(ref, "model.onnx"),
+            source=registry_source(ref.model, ref.version),
+        )
     except FileNotFoundError:
         return None, f"v{ref.version} has no model.onnx"
     except MlgitopsError as exc:

@@ -100,7 +100,7 @@ def measure_performance(
     if labelled.frame is None:
         return missing(labelled.note or "no labelled current rows")
     try:
-        scorer = OnnxScorer(onnx)
+        scorer = OnnxScorer(onnx, source="production's model.onnx")
         labels, proba = scorer.predict(labelled.frame)
     except MlgitopsError as exc:
         return missing(f"production cannot be scored on the current rows: {exc.message}")

@@ -225,9 +225,9 @@ def _scorer(onnx: bytes | None, who: str, notes: list[str]) -> OnnxScorer | None
     from ..onnx.score import OnnxScorer
 
     try:
-        return OnnxScorer(onnx)
+        return OnnxScorer(onnx, source=f"the {who} model.onnx")
     except MlgitopsError as exc:
-        notes.append(f"the {who} model.onnx cannot be loaded: {exc.message}")
+        notes.append(f"the {who} model.onnx cannot be loaded ({exc.message})")
         return None
 
 

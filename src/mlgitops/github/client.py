@@ -4,7 +4,13 @@ Settings come from the environment the verb was given (`GitHubSettings.from_envi
 never from `os.environ` here. Server errors, dropped connections and secondary rate
 limits are retried a bounded number of times with backoff; anything else fails at
 once as a `GitHubError` (exit 3). The token lives in a `Secret` whose str and repr
-are masked, and is scrubbed from every message this module builds.
+are masked, and is scrubbed from every message this module builds (`masking.py`).
+
+The token is sent only to the origin (scheme, host, port) of GITHUB_API_URL, and
+for a release asset to the upload origin the API named for that release
+(`releases.py`): a pagination link or an upload URL elsewhere is refused.
+requests itself drops the Authorization header when a redirect leaves the host.
+Answers are read field by field (`answers.py`): a wrong shape is exit 3 too.
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ import requests
 
 from .. import __version__
 from ..errors import BadInputError
+from .answers import Answer, shape_error
 from .errors import GitHubError, api_error
+from .masking import cut, mask
 from .models import Comment, Issue, PullRequest, Repository
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -28,6 +36,7 @@ MAX_ATTEMPTS = 4
 MAX_WAIT_SECONDS = 60.0  # longer waits (a primary rate limit) fail instead of stalling the job
 TIMEOUT_SECONDS = 30.0
 MAX_PAGES = 10
+MAX_ERROR_BODY_CHARS = 200  # of a non-JSON error body, after masking
 TOKEN_VARIABLES = ("MLGITOPS_GITHUB_TOKEN", "GITHUB_TOKEN")  # an App token first
 
 
@@ -43,7 +52,8 @@ class Secret:
         return self._value
 
     def scrub(self, text: str) -> str:
-        return text.replace(self._value, "***") if self._value else text
+        """`text` with this value (in any case) and anything token-shaped masked."""
+        return mask(text, self._value)
 
     def __repr__(self) -> str:
         return "Secret('***')"
@@ -114,30 +124,29 @@ class GitHubClient:
     # --- repository ------------------------------------------------------------
 
     def get_repository(self) -> Repository:
-        return Repository.from_api(self._call("GET", self._repo_path))
+        return Repository.from_api(self._answer("GET", self._repo_path))
 
     # --- pull requests -----------------------------------------------------------
 
     def find_open_pull(self, branch: str) -> PullRequest | None:
         """The open pull request from `branch` of this repository, if there is one."""
         params = {"head": f"{self.settings.owner}:{branch}", "state": "open", "per_page": "100"}
-        pulls = [
-            PullRequest.from_api(item)
-            for item in self._pages(f"{self._repo_path}/pulls", params)
-            if item["head"]["ref"] == branch
+        listed = [
+            PullRequest.from_api(item) for item in self._pages(f"{self._repo_path}/pulls", params)
         ]
+        pulls = [pull for pull in listed if pull.head_ref == branch]
         return min(pulls, key=lambda pull: pull.number) if pulls else None
 
     def create_pull(self, *, title: str, head: str, base: str, body: str) -> PullRequest:
         payload = {"title": title, "head": head, "base": base, "body": body}
         return PullRequest.from_api(
-            self._call("POST", f"{self._repo_path}/pulls", json_body=payload)
+            self._answer("POST", f"{self._repo_path}/pulls", json_body=payload)
         )
 
     def update_pull(self, number: int, *, title: str, body: str) -> PullRequest:
         payload = {"title": title, "body": body}
         return PullRequest.from_api(
-            self._call("PATCH", f"{self._repo_path}/pulls/{number}", json_body=payload)
+            self._answer("PATCH", f"{self._repo_path}/pulls/{number}", json_body=payload)
         )
 
     def request_reviewers(self, number: int, reviewers: list[str]) -> None:
@@ -162,23 +171,23 @@ class GitHubClient:
         return [
             Issue.from_api(item)
             for item in self._pages(f"{self._repo_path}/issues", params)
-            if "pull_request" not in item
+            if not item.has("pull_request")
         ]
 
     def create_issue(self, *, title: str, body: str, labels: list[str]) -> Issue:
         payload: dict[str, Any] = {"title": title, "body": body}
         if labels:
             payload["labels"] = labels
-        return Issue.from_api(self._call("POST", f"{self._repo_path}/issues", json_body=payload))
+        return Issue.from_api(self._answer("POST", f"{self._repo_path}/issues", json_body=payload))
 
     def update_issue(self, number: int, *, body: str) -> Issue:
         return Issue.from_api(
-            self._call("PATCH", f"{self._repo_path}/issues/{number}", json_body={"body": body})
+            self._answer("PATCH", f"{self._repo_path}/issues/{number}", json_body={"body": body})
         )
 
     def create_comment(self, number: int, body: str) -> Comment:
         return Comment.from_api(
-            self._call(
+            self._answer(
                 "POST", f"{self._repo_path}/issues/{number}/comments", json_body={"body": body}
             )
         )
@@ -205,20 +214,50 @@ class GitHubClient:
 
     # --- transport -----------------------------------------------------------------
 
-    def _pages(self, path: str, params: dict[str, str]) -> Iterator[dict[str, Any]]:
+    def _pages(self, path: str, params: dict[str, str]) -> Iterator[Answer]:
+        """Every object of a listing, page after page; a `next` link elsewhere than the API's
+        origin is refused by `_send` (it would receive the token)."""
         url: str | None = self.settings.api_url + path
         query: dict[str, str] | None = params
         for _ in range(MAX_PAGES):
             if url is None:
                 return
             response = self._send("GET", url, path, params=query)
-            yield from response.json()
+            yield from Answer.items(self._json(response, "GET", path), f"GET {path}")
             url = response.links.get("next", {}).get("url")
             query = None  # the next link carries the query
 
     def _call(self, method: str, path: str, *, json_body: Any = None) -> Any:
         response = self._send(method, self.settings.api_url + path, path, json_body=json_body)
-        return response.json() if response.content else None
+        return self._json(response, method, path) if response.content else None
+
+    def _answer(self, method: str, path: str, *, json_body: Any = None) -> Answer:
+        """The answer's JSON object, for reading field by field."""
+        return Answer.of(self._call(method, path, json_body=json_body), f"{method} {path}")
+
+    def _json(self, response: requests.Response, method: str, path: str) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            raise shape_error(
+                f"{method} {path}",
+                "",
+                f"JSON (the body is {response.headers.get('content-type') or 'untyped'})",
+            ) from None
+
+    @property
+    def api_origin(self) -> str:
+        return origin_of(self.settings.api_url)
+
+    def _refuse_origin(self, method: str, path: str, url: str, allowed: str) -> GitHubError:
+        return GitHubError(
+            self._scrub(
+                f"GitHub API {method} {path}: refused to send the token to {origin_of(url)}, "
+                f"which is not {allowed}"
+            ),
+            hint="credentials go only to GITHUB_API_URL's host (and the release upload host it "
+            "names); check GITHUB_API_URL and any proxy in between",
+        )
 
     def _send(
         self,
@@ -230,7 +269,14 @@ class GitHubClient:
         json_body: Any = None,
         data: bytes | None = None,
         content_type: str | None = None,
+        upload_origin: str | None = None,
     ) -> requests.Response:
+        """Send with the token, only to the API's origin (or `upload_origin`, which
+        `releases.py` has from the API's answer for the release)."""
+        allowed = upload_origin or self.api_origin
+        if origin_of(url) != allowed:
+            shown = "the upload origin GitHub named" if upload_origin else "GITHUB_API_URL's origin"
+            raise self._refuse_origin(method, path, url, f"{shown} ({allowed})")
         headers = {
             "Accept": "application/vnd.github+json",
             "Authorization": f"Bearer {self.settings.token.reveal()}",
@@ -274,17 +320,29 @@ class GitHubClient:
     def _error(self, method: str, path: str, response: requests.Response) -> GitHubError:
         try:
             payload = response.json()
-        except ValueError:
-            payload = {"message": response.text[:200]}
+        except ValueError:  # masked whole, then cut: a cut token would no longer match
+            payload = {"message": cut(self._scrub(response.text), MAX_ERROR_BODY_CHARS)}
         error = api_error(method, path, response.status_code, payload)
         if error.status == 403 and response.headers.get("x-ratelimit-remaining") == "0":
             error.hint = "the API rate limit is used up; run the job again after it resets"
-        error.message = self._scrub(error.message)
+        error.message = cut(self._scrub(error.message), 4 * MAX_ERROR_BODY_CHARS)
         error.args = (error.message,)
         return error
 
     def _scrub(self, text: str) -> str:
         return self.settings.token.scrub(text)
+
+
+def origin_of(url: str) -> str:
+    """scheme://host:port of `url`, with the scheme's default port made explicit."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: an origin nothing matches
+        return f"{scheme}://{parts.netloc.lower()}"
+    port = port or {"https": 443, "http": 80}.get(scheme)
+    return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
 
 
 def _backoff(attempt: int) -> float:

@@ -31,7 +31,7 @@ class IssueComments:
 
     def update(self, comment_id: int, body: str) -> Comment:
         return Comment.from_api(
-            self._client._call(
+            self._client._answer(
                 "PATCH", f"{self._issues}/comments/{comment_id}", json_body={"body": body}
             )
         )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+
+from .answers import Answer
 
 
 @dataclass(frozen=True)
@@ -14,8 +14,8 @@ class Repository:
     html_url: str
 
     @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Repository:
-        return cls(str(data["full_name"]), str(data["default_branch"]), str(data["html_url"]))
+    def from_api(cls, data: Answer) -> Repository:
+        return cls(data.string("full_name"), data.string("default_branch"), data.string("html_url"))
 
 
 @dataclass(frozen=True)
@@ -31,17 +31,18 @@ class PullRequest:
     labels: tuple[str, ...] = ()
 
     @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> PullRequest:
+    def from_api(cls, data: Answer) -> PullRequest:
+        head = data.object("head")
         return cls(
-            number=int(data["number"]),
-            html_url=str(data["html_url"]),
-            title=str(data["title"]),
-            body=data.get("body"),
-            state=str(data["state"]),
-            head_ref=str(data["head"]["ref"]),
-            head_sha=str(data["head"]["sha"]),
-            base_ref=str(data["base"]["ref"]),
-            labels=tuple(str(label["name"]) for label in data.get("labels") or []),
+            number=data.integer("number"),
+            html_url=data.string("html_url"),
+            title=data.string("title"),
+            body=data.optional_string("body"),
+            state=data.string("state"),
+            head_ref=head.string("ref"),
+            head_sha=head.string("sha"),
+            base_ref=data.object("base").string("ref"),
+            labels=tuple(label.string("name") for label in data.objects("labels")),
         )
 
 
@@ -55,16 +56,15 @@ class Issue:
     labels: tuple[str, ...] = ()
 
     @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Issue:
+    def from_api(cls, data: Answer) -> Issue:
         return cls(
-            number=int(data["number"]),
-            html_url=str(data["html_url"]),
-            title=str(data["title"]),
-            body=data.get("body"),
-            state=str(data["state"]),
+            number=data.integer("number"),
+            html_url=data.string("html_url"),
+            title=data.string("title"),
+            body=data.optional_string("body"),
+            state=data.string("state"),
             labels=tuple(
-                str(label["name"] if isinstance(label, dict) else label)
-                for label in data.get("labels") or []
+                data.label(index, label) for index, label in enumerate(data.values("labels"))
             ),
         )
 
@@ -76,5 +76,5 @@ class Comment:
     body: str | None
 
     @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Comment:
-        return cls(int(data["id"]), str(data["html_url"]), data.get("body"))
+    def from_api(cls, data: Answer) -> Comment:
+        return cls(data.integer("id"), data.string("html_url"), data.optional_string("body"))

@@ -2,7 +2,10 @@
 
 Built on `GitHubClient`'s transport (retries, error mapping, token scrubbing).
 Release assets go to the upload host that the API names in the release's
-`upload_url`. `publish_release` is idempotent: a re-run finds the release by
+`upload_url`, and the token with them only there: `ReleasesApi` records the
+upload origin of each release from the API's own answer for it
+(`_trust_upload_url`), and an upload to any other origin than that, or than
+the API's usual upload host, is refused. `publish_release` is idempotent: a re-run finds the release by
 its tag, keeps every asset whose sha256 digest matches, and replaces the rest.
 """
 
@@ -14,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from .client import GitHubClient
+from .answers import Answer
+from .client import GitHubClient, origin_of
 from .errors import GitHubError
 
 ASSET_CONTENT_TYPE = "application/octet-stream"
@@ -29,9 +33,13 @@ class ReleaseAsset:
     digest: str | None  # "sha256:<hex>" where GitHub has computed it
 
     @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> ReleaseAsset:
-        digest = data.get("digest")
-        return cls(int(data["id"]), str(data["name"]), int(data["size"]), digest and str(digest))
+    def from_api(cls, data: Answer) -> ReleaseAsset:
+        return cls(
+            data.integer("id"),
+            data.string("name"),
+            data.integer("size"),
+            data.optional_string("digest"),
+        )
 
     def matches(self, content: bytes) -> bool:
         return self.digest == "sha256:" + hashlib.sha256(content).hexdigest()
@@ -48,15 +56,15 @@ class Release:
     assets: tuple[ReleaseAsset, ...]
 
     @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Release:
+    def from_api(cls, data: Answer) -> Release:
         return cls(
-            id=int(data["id"]),
-            tag_name=str(data["tag_name"]),
-            name=data.get("name"),
-            body=data.get("body"),
-            html_url=str(data["html_url"]),
-            upload_url=str(data["upload_url"]),
-            assets=tuple(ReleaseAsset.from_api(a) for a in data.get("assets") or []),
+            id=data.integer("id"),
+            tag_name=data.string("tag_name"),
+            name=data.optional_string("name"),
+            body=data.optional_string("body"),
+            html_url=data.string("html_url"),
+            upload_url=data.string("upload_url"),
+            assets=tuple(ReleaseAsset.from_api(a) for a in data.objects("assets")),
         )
 
 
@@ -75,33 +83,49 @@ class ReleasesApi:
     def __init__(self, client: GitHubClient) -> None:
         self._client = client
         self._repo = client._repo_path
+        # release id -> the upload origin the API named for it, in its own answer
+        self._upload_origins: dict[int, str] = {}
 
     # --- releases ----------------------------------------------------------------------------
 
     def by_tag(self, tag: str) -> Release | None:
+        path = f"{self._repo}/releases/tags/{quote(tag, safe='')}"
         try:
-            data = self._client._call("GET", f"{self._repo}/releases/tags/{quote(tag, safe='')}")
+            answer = self._client._answer("GET", path)
         except GitHubError as exc:
             if exc.status == 404:
                 return None
             raise
-        return Release.from_api(data)
+        return self._trust_upload_url(Release.from_api(answer))
 
     def create(self, *, tag: str, name: str, body: str, target: str | None) -> Release:
         payload: dict[str, Any] = {"tag_name": tag, "name": name, "body": body}
         if target:
             payload["target_commitish"] = target
-        return Release.from_api(
-            self._client._call("POST", f"{self._repo}/releases", json_body=payload)
-        )
+        answer = self._client._answer("POST", f"{self._repo}/releases", json_body=payload)
+        return self._trust_upload_url(Release.from_api(answer))
 
     def update(self, release_id: int, *, name: str, body: str) -> Release:
-        return Release.from_api(
-            self._client._call(
-                "PATCH",
-                f"{self._repo}/releases/{release_id}",
-                json_body={"name": name, "body": body},
-            )
+        answer = self._client._answer(
+            "PATCH", f"{self._repo}/releases/{release_id}", json_body={"name": name, "body": body}
+        )
+        return self._trust_upload_url(Release.from_api(answer))
+
+    def _trust_upload_url(self, release: Release) -> Release:
+        """Record the upload origin the API's answer names for this release: the one origin
+        besides the API's usual upload host that receives the token for its assets."""
+        self._upload_origins[release.id] = origin_of(upload_endpoint(release.upload_url))
+        return release
+
+    def _upload_origin(self, release: Release, url: str) -> str:
+        origin = origin_of(url)
+        if origin in (self._upload_origins.get(release.id), known_upload_origin(self._client)):
+            return origin
+        raise GitHubError(
+            f"refused to upload {release.tag_name}'s assets to {origin}: GitHub's answer for "
+            f"release {release.id} did not name that upload host",
+            hint="upload only to the upload_url the API returns for the release "
+            "(ReleasesApi.by_tag, create or update)",
         )
 
     def assets(self, release_id: int) -> list[ReleaseAsset]:
@@ -120,9 +144,17 @@ class ReleasesApi:
         url = upload_endpoint(release.upload_url)
         path = f"{self._repo}/releases/{release.id}/assets"
         response = self._client._send(
-            "POST", url, path, params={"name": name}, data=content, content_type=ASSET_CONTENT_TYPE
+            "POST",
+            url,
+            path,
+            params={"name": name},
+            data=content,
+            content_type=ASSET_CONTENT_TYPE,
+            upload_origin=self._upload_origin(release, url),
         )
-        return ReleaseAsset.from_api(response.json())
+        return ReleaseAsset.from_api(
+            Answer.of(self._client._json(response, "POST", path), f"POST {path}")
+        )
 
     # --- deployments -------------------------------------------------------------------------
 
@@ -142,10 +174,13 @@ class ReleasesApi:
         if not isinstance(data, dict) or "id" not in data:
             message = data.get("message") if isinstance(data, dict) else None
             raise GitHubError(
-                f"GitHub did not create the deployment of {ref[:12]}: {message or 'no id returned'}",
+                self._client._scrub(
+                    f"GitHub did not create the deployment of {ref[:12]}: "
+                    f"{message or 'no id returned'}"
+                )[:300],
                 hint="check the ref and the job's `deployments: write` permission",
             )
-        return int(data["id"])
+        return Answer.of(data, f"POST {self._repo}/deployments").integer("id")
 
     def create_deployment_status(
         self,
@@ -167,6 +202,13 @@ class ReleasesApi:
         self._client._call(
             "POST", f"{self._repo}/deployments/{deployment_id}/statuses", json_body=body
         )
+
+
+def known_upload_origin(client: GitHubClient) -> str:
+    """The upload host GitHub uses for this API: uploads.github.com for api.github.com,
+    the API's own host for GitHub Enterprise Server (`https://HOST/api/uploads`)."""
+    api = client.api_origin
+    return "https://uploads.github.com:443" if api == "https://api.github.com:443" else api
 
 
 def upload_endpoint(upload_url: str) -> str:

@@ -57,7 +57,7 @@ def measure_latency(
         raise BadInputError(
             "cannot measure latency on an empty frame", hint="pass the holdout rows"
         )
-    scorer = OnnxScorer(onnx_bytes)
+    scorer = OnnxScorer(onnx_bytes, source="the converted model.onnx")
     rows = scorer.feeds(
         frame.iloc[np.resize(np.arange(len(frame)), min(runs_per_round, len(frame)))]
     )

@@ -119,7 +119,7 @@ class ParityReport:
 
 def check_parity(onnx_bytes: bytes, result: TrainResult, tolerance: float) -> ParityReport:
     """Compare onnxruntime with the fitted pipeline on every training and holdout row."""
-    scorer = OnnxScorer(onnx_bytes)
+    scorer = OnnxScorer(onnx_bytes, source="the converted model.onnx")
     scale = _regression_scale(result) if result.task == "regression" else 1.0
     rows: list[np.ndarray] = []
     parts: list[np.ndarray] = []

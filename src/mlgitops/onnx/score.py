@@ -11,6 +11,8 @@ missing categories.
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,6 +20,7 @@ import numpy as np
 from ..errors import BadInputError
 from ..train.inputs import categorical_values, numeric_values
 from .convert import META_CLASSES, META_COLUMNS, META_PROBA, META_TASK
+from .safety import check_model
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,22 +28,45 @@ if TYPE_CHECKING:
 Feeds = dict[str, np.ndarray]
 
 
-class OnnxScorer:
-    """One onnxruntime session on one thread (steadier single-row latency)."""
+# Where onnxruntime would look for external data: a path that cannot exist (a child of the
+# null device), so that even a model `check_model` missed cannot read a file.
+_NO_EXTERNAL_DATA = str(Path(os.devnull) / "external-data-is-refused")
 
-    def __init__(self, onnx_bytes: bytes) -> None:
+
+def session_options() -> Any:
+    """One thread, and no file reached: no profile written, ONNX format only (what
+    `check_model` read), external data looked for where none can be."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.enable_profiling = False
+    options.add_session_config_entry("session.load_model_format", "ONNX")
+    options.add_session_config_entry(
+        "session.model_external_initializers_file_folder_path", _NO_EXTERNAL_DATA
+    )
+    return options
+
+
+class OnnxScorer:
+    """One onnxruntime session on one thread (steadier single-row latency).
+
+    The one place a session is created: the model is checked first (`safety.check_model`),
+    and `source` names its file in errors.
+    """
+
+    def __init__(self, onnx_bytes: bytes, *, source: str = "model.onnx") -> None:
         import onnxruntime as ort
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
+        check_model(onnx_bytes, source)
         try:
             self._session = ort.InferenceSession(
-                onnx_bytes, sess_options=options, providers=["CPUExecutionProvider"]
+                onnx_bytes, sess_options=session_options(), providers=["CPUExecutionProvider"]
             )
         except Exception as exc:  # onnxruntime raises its own exception types
             raise BadInputError(
-                f"onnxruntime cannot load the model: {' '.join(str(exc).split())[:300]}",
+                f"{source}: onnxruntime cannot load the model: {' '.join(str(exc).split())[:300]}",
                 hint="convert the model again; the file may be damaged",
             ) from None
         self.inputs: list[tuple[str, bool]] = [

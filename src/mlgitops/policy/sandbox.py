@@ -5,7 +5,10 @@ Bounded evaluation time, part two (part one is the static bounds in
 whole evaluation (measured: a 6.5 s rule froze every other thread for
 6.5 s). A child process can be killed, so each rule gets `timeout` seconds
 and a rule that takes longer becomes an error; the remaining rules run in a
-fresh child. The child costs ~50 ms to start.
+fresh child. The child costs ~50 ms to start; its start-up (up to
+`STARTUP_SECONDS` on a busy machine) is timed apart, until it says it is
+ready, so that every rule, the first of a fresh child included, has exactly
+`timeout` seconds.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import IO, Any
 from . import worker
 
 RULE_TIMEOUT_SECONDS = 5.0
-STARTUP_SECONDS = 20.0  # starting Python and the evaluator, on a busy CI machine
+STARTUP_SECONDS = 20.0  # starting Python and the evaluator, on a busy CI machine, before any rule
 
 
 @dataclass(frozen=True)
@@ -88,9 +91,21 @@ def _collect(
     except BrokenPipeError:
         pass  # the child died at start; reported below
     out: list[Evaluation] = []
-    for index in range(count):
+    try:
+        ready = lines.get(timeout=STARTUP_SECONDS)
+    except queue.Empty:
+        return [
+            Evaluation(
+                False,
+                kind="WorkerFailed",
+                error=f"the rule evaluator did not start within {STARTUP_SECONDS:g} s",
+            )
+        ]
+    if ready is None:
+        lines.put(None)  # the child ended before it was ready: reported below with its stderr
+    for _ in range(count):
         try:
-            line = lines.get(timeout=timeout + (STARTUP_SECONDS if index == 0 else 0.0))
+            line = lines.get(timeout=timeout)
         except queue.Empty:
             out.append(
                 Evaluation(

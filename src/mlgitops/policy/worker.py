@@ -1,7 +1,9 @@
 """The child process that evaluates rules (run as a script by `sandbox.py`).
 
-It reads {"variables": {...}, "rules": [...]} as JSON on stdin and writes one
-JSON line per rule, in order, as soon as each is evaluated:
+It reads {"variables": {...}, "rules": [...]} as JSON on stdin, writes
+{"ready": true} once the evaluator is loaded (so the parent can tell start-up
+time from a rule's time), then one JSON line per rule, in order, as soon as
+each is evaluated:
 {"index": i, "ok": true, "type": "bool", "value": true} or
 {"index": i, "ok": false, "kind": "KeyError", "error": "..."}.
 
@@ -87,8 +89,14 @@ def evaluate(variables: dict[str, Any], rules: list[str]) -> Iterator[dict[str, 
         yield {"index": index, "ok": True, "type": kind, "value": shown}
 
 
+READY = {"ready": True}
+
+
 def main() -> int:
     request = json.load(sys.stdin)
+    load_cel()
+    sys.stdout.write(json.dumps(READY) + "\n")
+    sys.stdout.flush()
     for line in evaluate(request["variables"], request["rules"]):
         sys.stdout.write(json.dumps(line) + "\n")
         sys.stdout.flush()

@@ -99,17 +99,13 @@ def build_served(
     features: list[str],
     dataset: DatasetSpec,
 ) -> ServedModel:
-    import onnx
-
+    from ..onnx.safety import check_model, registry_source
     from ..onnx.score import OnnxScorer
 
     where = f"{name} v{version}"
-    try:
-        proto = onnx.load_model_from_string(onnx_bytes)
-    except Exception:  # protobuf's decode errors have no common base
-        raise CheckFailedError(f"{where}: model.onnx is not an ONNX model") from None
-    refuse_external_data(proto, where)
-    scorer = OnnxScorer(onnx_bytes)
+    source = registry_source(name, version)
+    proto = check_model(onnx_bytes, source)  # refuses external data, foreign operators, damage
+    scorer = OnnxScorer(onnx_bytes, source=source)
     if len(scorer.inputs) != len(features):
         raise CheckFailedError(
             f"{where}: the ONNX model reads {len(scorer.inputs)} inputs, its evidence names "
@@ -146,32 +142,3 @@ def build_served(
         outputs=outputs,
         scorer=scorer,
     )
-
-
-def refuse_external_data(proto: Any, where: str) -> None:
-    """onnxruntime resolves external-data paths against the working directory when a model
-    is loaded from bytes, so a crafted model could read any file: refuse such tensors."""
-    import onnx
-
-    def tensors(graph: Any) -> Any:
-        yield from graph.initializer
-        for sparse in graph.sparse_initializer:
-            yield sparse.values
-            yield sparse.indices
-        for node in graph.node:
-            for attribute in node.attribute:
-                if attribute.HasField("t"):
-                    yield attribute.t
-                yield from attribute.tensors
-                if attribute.HasField("g"):
-                    yield from tensors(attribute.g)
-                for sub in attribute.graphs:
-                    yield from tensors(sub)
-
-    for tensor in tensors(proto.graph):
-        if tensor.data_location == onnx.TensorProto.EXTERNAL or len(tensor.external_data):
-            raise CheckFailedError(
-                f"{where}: model.onnx refers to external data ({tensor.name!r}); "
-                "only self-contained models are served",
-                hint="convert the model again with `mlgitops run`",
-            )
