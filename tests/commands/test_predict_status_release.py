@@ -12,7 +12,7 @@ from builders import REPO_ROOT, copy_demo
 
 from mlgitops.cli import main
 
-MODELS = ["churn-classifier", "house-price", "penguin-species"]
+MODELS = ["churn-classifier", "house-price", "penguin-species", "events-churn"]
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def test_status_lists_versions_and_last_runs(
     code, data = cli(demo, capsys, "status")
     assert code == 0
     rows = {row["model"]: row for row in data["models"]}
-    assert list(rows) == [*MODELS, "events-churn"]  # events-churn: registered, not in production
+    assert list(rows) == MODELS
     assert rows["churn-classifier"]["production"] == 1
     assert rows["churn-classifier"]["production_digest"] == "ok"
     assert rows["house-price"]["production"] is None and rows["house-price"]["latest"] == 1

@@ -171,3 +171,17 @@ def test_validate_reads_the_header_of_a_source(
     err = capsys.readouterr().err
     assert "datasets.events.columns.region: column 'region' is not in the header of" in err
     assert "data/events/2026-10-01.parquet" in err
+
+
+def test_an_unchanged_listing_keeps_the_entry_but_an_old_lock_is_resolved_afresh(
+    repo: Path,
+) -> None:
+    assert cli(repo, "snapshot")[0] == 0
+    old = (repo / "mlops.lock").read_bytes()
+    write_days(repo, range(30, 33))
+    assert cli(repo, "snapshot")[1]["datasets"]["events"]["status"] == "changed"
+    new = (repo / "mlops.lock").read_bytes()
+    (repo / "mlops.lock").write_bytes(old)  # as a checkout of an older commit would
+    code, snap = cli(repo, "snapshot")
+    assert code == 0 and snap["datasets"]["events"]["status"] == "changed"
+    assert (repo / "mlops.lock").read_bytes() == new

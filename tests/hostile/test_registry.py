@@ -263,7 +263,7 @@ def test_a_version_directory_named_like_a_number_is_refused_not_read_as_one(
     result = cli(world, capsys, "verify")
     assert result.code == 1
     assert any(p["file"] == f"models/{MODEL}/versions/{name}" for p in result.data["problems"])
-    assert result.data["versions_checked"] == 3  # the three real versions only
+    assert result.data["versions_checked"] == 4  # the four real versions only
 
 
 # --- 4. symbolic links that lead out of the repository ----------------------------------------
