@@ -16,6 +16,7 @@ from ..matrix import MatrixGroup, drift_groups, drift_models, job_outputs, label
 from ..steps import (
     download_candidate,
     download_drift_report,
+    secret_env,
     setup,
     upload_candidate,
     upload_drift_report,
@@ -132,10 +133,15 @@ def _call_job(spec: Spec, group: MatrixGroup) -> Job:
             "on-drift": "${{ matrix.on_drift }}",
             "runs-on": group.runs_on_json,
         },
-        # only the one named secret, never `secrets: inherit`
-        secrets={TOKEN_INPUT: f"${{{{ secrets.{spec.ci.token_secret} }}}}"}
-        if spec.ci.token_secret
-        else {},
+        # only the named secrets, each by name, never `secrets: inherit`
+        secrets={
+            **(
+                {TOKEN_INPUT: f"${{{{ secrets.{spec.ci.token_secret} }}}}"}
+                if spec.ci.token_secret
+                else {}
+            ),
+            **secret_env(spec.ci),
+        },
     )
 
 
@@ -160,7 +166,7 @@ def _per_model(spec: Spec) -> Workflow:
             Step(
                 "Compare current data with the reference profile",
                 id="drift",
-                env={**MODEL_ENV, "ON_DRIFT": "${{ inputs.on-drift }}"},
+                env={**MODEL_ENV, "ON_DRIFT": "${{ inputs.on-drift }}", **secret_env(spec.ci)},
                 run=_DRIFT_SCRIPT,
             ),
             upload_drift_report("${{ inputs.model }}"),
@@ -179,7 +185,7 @@ def _per_model(spec: Spec) -> Workflow:
             download_drift_report("${{ inputs.model }}"),
             Step(
                 "Retrain, test, convert and check policies",
-                env=MODEL_ENV,
+                env={**MODEL_ENV, **secret_env(spec.ci)},
                 run='mlgitops run --no-register "$MODEL"',
             ),
             upload_candidate("${{ inputs.model }}"),
@@ -237,13 +243,19 @@ def _per_model(spec: Spec) -> Workflow:
             "runs-on": {"description": "Runner labels as JSON", **string_input},
         }
     }
+    declared: dict[str, Value] = {}
     if app_token:
-        call["secrets"] = {
-            TOKEN_INPUT: {
-                "description": "Token for the promote and issue jobs (ci.token_secret)",
-                "required": False,
-            }
+        declared[TOKEN_INPUT] = {
+            "description": "Token for the promote and issue jobs (ci.token_secret)",
+            "required": False,
         }
+    for name in spec.ci.secrets:
+        declared[name] = {
+            "description": "For the jobs that read data (ci.secrets)",
+            "required": False,
+        }
+    if declared:
+        call["secrets"] = declared
     return Workflow(
         file=MODEL_FILE,
         name="mlgitops drift (one model)",
