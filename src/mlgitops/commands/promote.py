@@ -48,11 +48,22 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the pull request body and what would happen; push nothing, call no API",
     )
+    parser.add_argument(
+        "--with-snapshot",
+        action="store_true",
+        help="also commit the model's dataset entry of the working tree's mlops.lock (the drift "
+        "workflow's retrain snapshots afresh); without it the lock must be committed",
+    )
     parser.set_defaults(
         handler=lambda args, ctx: (
             run_changed(ctx, args.changed, dry_run=args.dry_run)
             if args.changed is not None
-            else run(ctx, _required(args.model), dry_run=args.dry_run)
+            else run(
+                ctx,
+                _required(args.model),
+                dry_run=args.dry_run,
+                with_snapshot=args.with_snapshot,
+            )
         )
     )
 
@@ -63,10 +74,12 @@ def _required(model: str | None) -> str:
     return model
 
 
-def run(ctx: Context, model: str, *, dry_run: bool = False) -> Outcome:
+def run(ctx: Context, model: str, *, dry_run: bool = False, with_snapshot: bool = False) -> Outcome:
     from ..promote import promote
 
-    result = promote(ctx.root, model, ctx.environ, dry_run=dry_run, now=ctx.clock())
+    result = promote(
+        ctx.root, model, ctx.environ, dry_run=dry_run, now=ctx.clock(), with_snapshot=with_snapshot
+    )
     return outcome(ctx, result, dry_run=dry_run)
 
 

@@ -144,11 +144,16 @@ def run_models(
     register: bool = True,
     reporter: Reporter | None = None,
     environ: Mapping[str, str] | None = None,
+    dirty_inputs: Mapping[str, list[str]] | None = None,
 ) -> list[ModelRun]:
+    """`dirty_inputs`: per model, its inputs that differ from HEAD (recorded in lineage)."""
     registry = Registry(project.root)
     cache = StageCache(cache_dir(project.root), enabled=use_cache)
     options = RunOptions(
-        register=register, today=today, git_commit=_git_commit(project.root, environ or {})
+        register=register,
+        today=today,
+        git_commit=_git_commit(project.root, environ or {}),
+        dirty_inputs=dirty_inputs or {},
     )
     return [
         run_model(project, plan, cache, registry, options, reporter or NullReporter())
