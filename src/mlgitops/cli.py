@@ -26,6 +26,7 @@ VERBS = (
     "validate",
     "schema",
     "compile",
+    "snapshot",
     "plan",
     "run",
     "drift",

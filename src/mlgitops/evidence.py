@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .lock import LockEntry
+
 EVIDENCE_VERSION = 1
 
 
@@ -216,6 +218,9 @@ class LineageEvidence(EvidenceModel):
     params: dict[str, Any]
     library_versions: dict[str, str]
     cache_key: str
+    # a dataset with a source: its mlops.lock entry (the files trained on) and the lock's sha256
+    lock_entry: LockEntry | None = None
+    lock_sha256: str | None = None
 
 
 class TrialEvidence(EvidenceModel):

@@ -257,7 +257,9 @@ assert tuple(_KEYS) == STAGE_NAMES  # run order is the Literal's order
 def model_input_files(project: Project, name: str) -> list[str]:
     """Files whose change affects the model: dataset, pipeline file, policy files."""
     model = project.spec.models[name]
-    files = [project.spec.datasets[model.dataset].path]
+    dataset = project.spec.datasets[model.dataset]
+    # a source's files are outside git: the lock entry that names them is the input
+    files = [dataset.path if dataset.path is not None else "mlops.lock"]
     if model.pipeline:
         files.append(model.pipeline)
     files.extend(model.policies)

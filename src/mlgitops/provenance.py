@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .errors import CheckFailedError
 from .git import Git
-from .lock import LOCK_FILE
+from .lock import LOCK_FILE, read_lock
 from .spec import Project
 from .spec.references import SPEC_FILE
 
@@ -27,9 +27,12 @@ def input_paths(project: Project, model: str) -> list[str]:
         paths.append(spec.pipeline)
     paths.extend(spec.policies)
     paths.append(LOCK_FILE)
-    data = getattr(dataset, "path", None)  # a dataset read from a `source` has no path
-    if data and _inside(project.root, data):
-        paths.append(Path(data).as_posix())
+    if dataset.path is not None and _inside(project.root, dataset.path):
+        paths.append(Path(dataset.path).as_posix())
+    lock = read_lock(project.root)
+    entry = lock.datasets.get(spec.dataset) if lock is not None else None
+    if entry is not None:  # a local source's locked files, which the repository may hold
+        paths += [f.url for f in entry.files if "://" not in f.url and _inside(project.root, f.url)]
     return list(dict.fromkeys(paths))
 
 

@@ -189,6 +189,8 @@ class DriftRecord(_Record):
     triggered: list[str] = Field(default_factory=list)
     triggers: dict[str, Any] = Field(default_factory=dict)
     performance: dict[str, Any] | None = None
+    # a source's current window: its rows, time range and every file read with its sha256
+    current_window: dict[str, Any] | None = None
 
     def drift_report(self) -> DriftReport | None:
         from .drift.report import DriftReport

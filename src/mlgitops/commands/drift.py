@@ -116,6 +116,14 @@ def run(
     model_spec = project.model(model)
     dataset = project.spec.datasets[model_spec.dataset]
     source = current or dataset.current
+    window = None
+    if not source and dataset.source is not None:
+        from ..data.current_window import current_rows
+
+        window = current_rows(dataset, model_spec.dataset, ctx.root)
+        if window is None:
+            return _no_data(model, dataset.where)
+        source = window.rows_file
     if not source:
         raise BadInputError(
             f"dataset '{model_spec.dataset}' names no current data",
@@ -147,9 +155,17 @@ def run(
     if report is None:
         return _invalid_data(ctx, model, ref.version, source, failures, adhoc=adhoc)
 
-    report.model, report.version, report.source = model, ref.version, source
+    report.model, report.version = model, ref.version
+    report.source = dataset.where if window is not None else source
+    if window is not None:
+        notes = [
+            *notes,
+            f"current window: {window.rows:,} rows of {len(window.files)} file(s), "
+            f"{window.start} .. {window.end}",
+        ]
     report.notes = notes + report.notes
-    performance = _performance(ctx.root, registry, ref, dataset, model_spec, source)
+    scored = window.labelled_file if window is not None else source
+    performance = _performance(ctx.root, registry, ref, dataset, model_spec, scored)
     plots: list[Path] = []
     if plots_dir is not None:
         from ..drift.plots import plot_top
@@ -166,6 +182,7 @@ def run(
         performance,
         adhoc=adhoc,
         markdown=markdown,
+        window=window.to_dict() if window is not None else None,
     )
     if github is not None:
         _open_issue(outcome, report, github)
@@ -237,6 +254,7 @@ def _drift_outcome(
     *,
     adhoc: bool,
     markdown: bool,
+    window: dict[str, Any] | None = None,
 ) -> Outcome:
     from rich.table import Table
     from rich.text import Text
@@ -262,8 +280,10 @@ def _drift_outcome(
             "triggered": triggered,
             "triggers": data["triggers"],
             "performance": data["performance"],
+            "current_window": window,
         }
     )
+    data["current_window"] = window
     path = write_drift_record(ctx.root, record, adhoc=adhoc)
     data["adhoc"] = adhoc
     data["saved"] = _show(path, ctx.root)
@@ -324,6 +344,20 @@ def _drift_outcome(
                 for v in verdicts
             },
         },
+    )
+
+
+def _no_data(model: str, source: str) -> Outcome:
+    """An empty current window: nothing to compare, never drift."""
+    from rich.text import Text
+
+    message = f"{model}: the current window of {source} holds no rows: no current data"
+    return Outcome(
+        exit_code=EXIT_OK,
+        data={"model": model, "status": "no-data", "drifted": False, "source": source},
+        renderables=[Text(message)],
+        summary_markdown=f"{message}\n",
+        outputs={"drifted": "false", "status": "no-data", "triggered": ""},
     )
 
 

@@ -59,8 +59,16 @@ def run(
     today = today or ctx.today()
     if dry:
         return _dry(ctx, project, names, today)
+    from ..data.snapshot import ensure_locked
     from ..execute.driver import run_models
     from ..provenance import uncommitted_inputs
+
+    locked = ensure_locked(
+        ctx.root,
+        dict(project.spec.datasets),
+        [project.spec.models[name].dataset for name in names],
+        in_ci=ctx.environ.get("GITHUB_ACTIONS") == "true",
+    )
 
     dirty = uncommitted_inputs(project, names, ctx.environ)
     runs = run_models(
@@ -75,8 +83,16 @@ def run(
     )
     results = [r.record for r in runs]
     failed = [r for r in runs if not r.passed]
-    data = {"ok": not failed, "models": [r.model_dump(mode="json") for r in results]}
-    renderables: list[Any] = [summary_table(results), *_artifact_lines(ctx, results)]
+    data = {
+        "ok": not failed,
+        "models": [r.model_dump(mode="json") for r in results],
+        "locked": locked,
+    }
+    renderables: list[Any] = [
+        *(Text(line) for line in locked),
+        summary_table(results),
+        *_artifact_lines(ctx, results),
+    ]
     for failure in failed:
         renderables.append(
             Text.assemble(

@@ -14,6 +14,7 @@ from rich.text import Text
 from ..errors import EXIT_OK, CheckFailedError, MlgitopsError
 from ..registry import ProductionPointer, Registry
 from ..spec import Project, load_project
+from ..spec.models import DatasetSpec
 from ..tables import FitTable
 from ..workspace import cache_dir, read_drift_record, read_run_record
 from . import Context, Outcome
@@ -81,13 +82,18 @@ def _trained(project: Project, registry: Registry, today: dt.date) -> list[bool]
     readable = [
         name
         for name, model in spec.models.items()
-        if project.path(spec.datasets[model.dataset].path).is_file()
+        if _readable(project, spec.datasets[model.dataset])
     ]
     plans = {p.model: p for p in plan_models(project, readable, registry, today)}
     return [
         name in plans and cached_stages(plans[name], cache, registry)["train"]
         for name in spec.models
     ]
+
+
+def _readable(project: Project, dataset: DatasetSpec) -> bool:
+    """A file that exists, or a source (planned from its lock entry, nothing read)."""
+    return dataset.path is None or project.path(dataset.path).is_file()
 
 
 def _version(value: int | None) -> str:

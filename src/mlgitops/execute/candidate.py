@@ -34,6 +34,8 @@ def candidate_evidence(ctx: StageContext) -> CandidateEvidence:
         params=dict(training.training.params),
         library_versions=library_versions(),
         cache_key=ctx.plan.cache_key,
+        lock_entry=ctx.lock_entry if ctx.dataset.source is not None else None,
+        lock_sha256=ctx.options.lock_sha256 if ctx.dataset.source is not None else None,
     )
     tuned = ctx.find(TuneResult)
     return CandidateEvidence(

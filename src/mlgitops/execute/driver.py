@@ -41,6 +41,7 @@ from .stages import STAGES, RunOptions, Stage, StageContext, StageFailedError, r
 
 if TYPE_CHECKING:
     from ..commands import Annotation
+    from ..lock import Lockfile
 
 assert tuple(s.name for s in STAGES) == STAGE_NAMES  # the table follows the plan's order
 
@@ -74,23 +75,40 @@ def current_digest(project: Project, current: str | None) -> str | None:
     return digest([(display, atomic.sha256_file(path)) for path, display in files])
 
 
+def data_digest(project: Project, dataset_name: str, lock: Lockfile | None) -> str:
+    """What the data-reading stages are keyed by: the file's sha256, or for a source the
+    digest of its lock entry (so a re-snapshot that changes files retrains)."""
+    from ..lock import entry_digest
+    from ..plan import digest
+
+    dataset = project.spec.datasets[dataset_name]
+    if dataset.path is not None:
+        return atomic.sha256_file(project.path(dataset.path))
+    entry = lock.datasets.get(dataset_name) if lock is not None else None
+    return entry_digest(entry) if entry is not None else digest("not locked", dataset.source)
+
+
 def plan_models(
     project: Project, names: list[str], registry: Registry, today: dt.date
 ) -> list[ModelPlan]:
     """Plan each model, hashing every data file once."""
+    from ..lock import read_lock
+
+    lock = read_lock(project.root)
     data_digests: dict[str, str] = {}
     versions = library_versions()
     plans = []
     for name in names:
-        dataset = project.spec.datasets[project.spec.models[name].dataset]
-        if dataset.path not in data_digests:
-            data_digests[dataset.path] = atomic.sha256_file(project.path(dataset.path))
+        dataset_name = project.spec.models[name].dataset
+        dataset = project.spec.datasets[dataset_name]
+        if dataset_name not in data_digests:
+            data_digests[dataset_name] = data_digest(project, dataset_name, lock)
         pointer = registry.production(name)
         drift_report = drift_report_path(project.root, name)
         inputs = plan_inputs(
             project,
             name,
-            data_digests[dataset.path],
+            data_digests[dataset_name],
             production_sha256=pointer.sha256 if pointer else None,
             drift_sha256=atomic.sha256_file(drift_report) if drift_report.is_file() else None,
             today=today,
@@ -149,11 +167,15 @@ def run_models(
     """`dirty_inputs`: per model, its inputs that differ from HEAD (recorded in lineage)."""
     registry = Registry(project.root)
     cache = StageCache(cache_dir(project.root), enabled=use_cache)
+    from ..lock import lock_digest, read_lock
+
     options = RunOptions(
         register=register,
         today=today,
         git_commit=_git_commit(project.root, environ or {}),
         dirty_inputs=dirty_inputs or {},
+        lock=read_lock(project.root),
+        lock_sha256=lock_digest(project.root),
     )
     return [
         run_model(project, plan, cache, registry, options, reporter or NullReporter())

@@ -23,7 +23,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..errors import BadInputError
 from ..evidence import CandidateEvidence, MetricComparison
+from ..lock import LockEntry
 from ..plan import ModelPlan, StageName
 from ..registry import Registry, VersionRef
 from ..spec import Project
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..commands import Annotation
+    from ..lock import Lockfile
     from ..train.fit import TrainResult
 
 R = TypeVar("R", bound=StageResult)
@@ -75,14 +78,32 @@ class RunOptions:
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
     git_commit: str | None = None
     dirty_inputs: Mapping[str, list[str]] = field(default_factory=dict)  # model -> paths
+    lock: Lockfile | None = None  # mlops.lock: what each dataset with a source trains on
+    lock_sha256: str | None = None
 
 
 # --- the stage functions ------------------------------------------------------------------
 
 
-def read_data(project: Project, dataset: DatasetSpec, *, as_text: bool = False) -> pd.DataFrame:
+def read_data(
+    project: Project,
+    dataset: DatasetSpec,
+    *,
+    as_text: bool = False,
+    entry: LockEntry | None = None,
+) -> pd.DataFrame:
     """The dataset's file; a CSV's declared numbers and booleans are parsed while it is read
-    (much cheaper than from text) unless `as_text`."""
+    (much cheaper than from text) unless `as_text`. A source reads its locked train window
+    (`entry`): the labelled rows of exactly the locked files, their digests verified."""
+    if dataset.path is None:
+        from ..data.snapshot import locked_frame
+
+        if entry is None:
+            raise BadInputError(
+                f"source '{dataset.where}' has no entry in mlops.lock",
+                hint="run `mlgitops snapshot` and commit mlops.lock",
+            )
+        return locked_frame(entry, dataset, project.root)
     from ..data.read import read_table
 
     columns = None if as_text else dataset.columns
@@ -92,8 +113,8 @@ def read_data(project: Project, dataset: DatasetSpec, *, as_text: bool = False) 
 def validate_data(frame: pd.DataFrame, dataset: DatasetSpec, data_sha256: str) -> DataResult:
     from ..data.validate import validate_frame
 
-    report = validate_frame(frame, dataset, file=dataset.path)
-    result = DataResult(data=report.to_evidence(dataset.path, data_sha256))
+    report = validate_frame(frame, dataset, file=dataset.where)
+    result = DataResult(data=report.to_evidence(dataset.where, data_sha256))
     if not report.passed:
         raise StageFailedError(
             [_data_problem(report, f) for f in report.failures],
@@ -323,9 +344,15 @@ class StageContext:
     def find(self, kind: type[R]) -> R | None:
         return next((r for r in self.results.values() if isinstance(r, kind)), None)
 
+    @property
+    def lock_entry(self) -> LockEntry | None:
+        """The dataset's entry in mlops.lock (a dataset with a source)."""
+        lock = self.options.lock
+        return lock.datasets.get(self.plan.dataset) if lock is not None else None
+
     def raw_frame(self) -> pd.DataFrame:
         if self._raw is None:
-            self._raw = read_data(self.project, self.dataset)
+            self._raw = read_data(self.project, self.dataset, entry=self.lock_entry)
         return self._raw
 
     def frame(self) -> pd.DataFrame:
@@ -352,6 +379,8 @@ def _run_validate(ctx: StageContext) -> DataResult:
         if not parsed_while_read(frame, ctx.dataset):
             raise
     # read again as text, so the report shows the failing cells as written ('NA', not a blank)
+    if ctx.dataset.path is None:
+        raise  # a source's CSV cells are read as text already
     as_text = read_data(ctx.project, ctx.dataset, as_text=True)
     return validate_data(as_text, ctx.dataset, ctx.plan.data_sha256)
 

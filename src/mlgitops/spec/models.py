@@ -29,7 +29,7 @@ from ..registries import DRIFT_METHOD_NAMES, METRIC_NAMES
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 _NAME_RE = re.compile(NAME_PATTERN)
 
-ColumnType = Literal["integer", "number", "string", "category", "boolean"]
+ColumnType = Literal["integer", "number", "string", "category", "boolean", "datetime"]
 Task = Literal["classification", "regression"]
 Severity = Literal["error", "warning"]
 OnDrift = Literal["promote", "issue", "fail"]
@@ -158,7 +158,8 @@ class ColumnSpec(StrictModel):
     """One column of a dataset: its type and the values it may hold."""
 
     type: ColumnType
-    """integer, number, string, category or boolean."""
+    """integer, number, string, category, boolean or datetime (ISO 8601 text in CSV, a timestamp
+    column in Parquet; never a feature)."""
     min: float | None = None
     """Smallest allowed value (integer and number columns)."""
     max: float | None = None
@@ -172,7 +173,7 @@ class ColumnSpec(StrictModel):
     def _consistent(self) -> ColumnSpec:
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
-        if self.type in ("string", "category", "boolean") and (
+        if self.type in ("string", "category", "boolean", "datetime") and (
             self.min is not None or self.max is not None
         ):
             raise ValueError(f"min/max apply to integer and number columns, not {self.type}")
@@ -192,11 +193,49 @@ class ChecksSpec(StrictModel):
     """Columns whose values must be unique."""
 
 
-class DatasetSpec(StrictModel):
-    """A dataset: a CSV or Parquet file in the repository and its declared columns."""
+class WindowSpec(StrictModel):
+    """A stretch of the newest rows: {days: N} or {rows: N}."""
 
-    path: str = Field(min_length=1)
-    """The data file (.csv or .parquet), relative to the repository root."""
+    days: int | None = Field(default=None, ge=1)
+    """The rows newer than (newest timestamp - N days); needs the dataset's timestamp."""
+    rows: int | None = Field(default=None, ge=1)
+    """The newest N rows (by timestamp; in file order without one)."""
+
+    @model_validator(mode="after")
+    def _one_measure(self) -> WindowSpec:
+        if (self.days is None) == (self.rows is None):
+            raise ValueError("give exactly one of days: N or rows: N")
+        return self
+
+
+class WindowsSpec(StrictModel):
+    """Which rows of a source a run trains on and drift compares, counted back from the newest
+    timestamp in the source (not from the clock): the same files give the same windows."""
+
+    train: WindowSpec | None = None
+    """What a (re)train reads (default: every labelled row outside the label delay)."""
+    current: WindowSpec | None = None
+    """The newest rows: what drift compares with the reference profile."""
+    label_delay: WindowSpec | None = None
+    """The newest rows whose labels are not final yet: cut first, never trained or scored on."""
+
+
+DataFormat = Literal["csv", "parquet"]
+
+
+class DatasetSpec(StrictModel):
+    """A dataset: one file in the repository (`path`) or a growing `source`, and its columns."""
+
+    path: str | None = Field(default=None, min_length=1)
+    """One data file (.csv or .parquet), relative to the repository root."""
+    source: str | None = Field(default=None, min_length=1)
+    """A file, a folder of partitions or a glob; a path relative to the repository root or any
+    fsspec URL (s3://, gs://, az://, https://). Snapshotted into mlops.lock."""
+    storage: dict[str, Any] = Field(default_factory=dict)
+    """fsspec storage options of the source (endpoint_url, region, ...); never credentials,
+    which come from the environment."""
+    format: DataFormat | None = None
+    """csv or parquet (default: from the source's extension)."""
     target: str = Field(min_length=1)
     """The column models predict."""
     columns: dict[str, ColumnSpec] = Field(min_length=1)
@@ -207,13 +246,29 @@ class DatasetSpec(StrictModel):
     """Where fresh production data lands (a path or a glob), compared for drift."""
     timestamp: str | None = Field(default=None, min_length=1)
     """The column that orders rows in time (declared `type: datetime`; never a feature)."""
+    windows: WindowsSpec | None = None
+    """Rows of the source by time or count: train, current, label_delay (needs `source`)."""
 
     @field_validator("path")
     @classmethod
-    def _extension(cls, value: str) -> str:
-        if not value.lower().endswith((".csv", ".parquet")):
+    def _extension(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().endswith((".csv", ".parquet")):
             raise ValueError(f"'{value}' must end in .csv or .parquet")
         return value
+
+    @property
+    def where(self) -> str:
+        """The data as users name it: the path, or the source."""
+        where = self.path or self.source
+        assert where is not None  # load refuses a dataset with neither
+        return where
+
+    @property
+    def data_format(self) -> DataFormat:
+        """csv or parquet: declared, or from the extension (`.parquet` unless `.csv`)."""
+        if self.format is not None:
+            return self.format
+        return "csv" if self.where.lower().rstrip("/").endswith(".csv") else "parquet"
 
 
 class FeaturesSpec(StrictModel):

@@ -68,8 +68,10 @@ def check_datasets(root: Path, sections: Sections, doc: yamlio.LocatedDocument) 
     out: list[Diagnostic] = []
     for name, dataset in sections.datasets.items():
         loc: yamlio.Loc = ("datasets", name)
-        problem = repo_file_problem(root, dataset.path, "data file")
-        if problem:
+        out += check_source(dataset, loc, doc)
+        # a local source's first file gives the header; a remote one is read when snapshotted
+        problem = repo_file_problem(root, dataset.path, "data file") if dataset.path else "no path"
+        if problem and dataset.path:
             out.append(doc.diagnostic((*loc, "path"), problem))
         if dataset.current is not None:
             current_problem = bad_relative_path(dataset.current)
@@ -78,12 +80,16 @@ def check_datasets(root: Path, sections: Sections, doc: yamlio.LocatedDocument) 
         columns = sections.column_names.get(name)
         if columns is None:
             continue  # malformed columns are reported already
-        header = _header(root, dataset.path, loc, doc, out) if problem is None else None
+        header = (
+            _header(root, dataset.path, loc, doc, out)
+            if problem is None and dataset.path
+            else _source_header(root, dataset, loc, doc, out)
+        )
         if dataset.target not in columns:
             example = f"e.g. '{dataset.target}: {{type: number}}'"
             if header is not None and dataset.target in header:
                 message = (
-                    f"target '{dataset.target}' is in the header of {dataset.path} but not "
+                    f"target '{dataset.target}' is in the header of {dataset.where} but not "
                     f"declared; declare it under columns, {example}"
                 )
             else:
@@ -94,13 +100,136 @@ def check_datasets(root: Path, sections: Sections, doc: yamlio.LocatedDocument) 
                 )
             out.append(doc.diagnostic((*loc, "target"), message))
         if header is not None:
-            out += _check_header(dataset.path, header, columns, dataset.target, loc, doc)
+            out += _check_header(dataset.where, header, columns, dataset.target, loc, doc)
         for index, column in enumerate(dataset.checks.unique):
             if column not in columns:
                 out.append(
                     doc.diagnostic(
                         (*loc, "checks", "unique", index),
                         f"unknown column '{column}'" + suggest(column, columns),
+                    )
+                )
+    return out
+
+
+def _is_url(source: str) -> bool:
+    return "://" in source
+
+
+def _written_keys(doc: yamlio.LocatedDocument, loc: yamlio.Loc) -> set[str]:
+    """The keys written at `loc` (a malformed value is left out of the salvaged section)."""
+    node: object = doc.data
+    for part in loc:
+        node = node.get(part) if isinstance(node, dict) else None
+    return {str(k) for k in node} if isinstance(node, dict) else set()
+
+
+def check_source(
+    dataset: DatasetSpec, loc: yamlio.Loc, doc: yamlio.LocatedDocument
+) -> list[Diagnostic]:
+    """path or source, the settings only a source takes, the timestamp and the windows."""
+    from ..data.storage.secrets import strip_url_credentials
+
+    out: list[Diagnostic] = []
+    types = {name: column.type for name, column in dataset.columns.items()}
+    if dataset.path is not None and dataset.source is not None:
+        out.append(
+            doc.diagnostic(
+                (*loc, "source"),
+                "give either path (one file) or source (a file, folder or glob), not both",
+            )
+        )
+    written = _written_keys(doc, loc)
+    if not ({"path", "source"} & written):
+        out.append(
+            doc.diagnostic(
+                loc,
+                "a dataset needs path (one file in the repository) or source (a file, a folder "
+                "of partitions or a glob, local or an fsspec URL)",
+                key=True,
+            )
+        )
+    if dataset.path is not None and dataset.source is None:
+        for key in ("storage", "format", "windows"):
+            if key in dataset.model_fields_set:
+                out.append(
+                    doc.diagnostic(
+                        (*loc, key),
+                        f"{key} applies to a source; write `source: {dataset.path}` "
+                        "instead of path to use it",
+                    )
+                )
+    if dataset.source is not None:
+        source = dataset.source
+        if not _is_url(source):
+            bad = bad_relative_path(source)
+            if bad:
+                out.append(doc.diagnostic((*loc, "source"), bad))
+        elif dataset.storage == {} and source.startswith("file://"):
+            out.append(
+                doc.diagnostic(
+                    (*loc, "source"),
+                    "a local source is a path relative to the repository root, not a file:// URL",
+                )
+            )
+        stem = source.lower().rstrip("/")
+        if dataset.format is None and not stem.endswith((".csv", ".parquet")):
+            out.append(
+                doc.diagnostic(
+                    (*loc, "source"),
+                    f"'{strip_url_credentials(source)}' does not say its format by its "
+                    "extension; "
+                    "add format: parquet (or csv)",
+                )
+            )
+        if dataset.current is not None and dataset.windows and dataset.windows.current:
+            out.append(
+                doc.diagnostic(
+                    (*loc, "current"),
+                    "give either current (a path or glob) or windows.current (the newest rows "
+                    "of the source), not both",
+                )
+            )
+    from ..data.storage.secrets import check_storage_options, has_url_credentials
+
+    if dataset.source is not None and has_url_credentials(dataset.source):
+        out.append(
+            doc.diagnostic(
+                (*loc, "source"),
+                "the source URL holds credentials; remove them: credentials come from the "
+                "environment, never from mlops.yaml",
+            )
+        )
+    for key in check_storage_options(dataset.storage):
+        out.append(
+            doc.diagnostic(
+                (*loc, "storage", *key.split(".")),
+                f"storage option '{key}' looks like a credential; credentials come from the "
+                "environment (AWS_ACCESS_KEY_ID, ...), never from mlops.yaml: remove it",
+                key=True,
+            )
+        )
+    timestamp = dataset.timestamp
+    if timestamp is not None and types.get(timestamp) not in (None, "datetime"):
+        out.append(
+            doc.diagnostic(
+                (*loc, "columns", timestamp, "type"),
+                f"the timestamp column '{timestamp}' must be declared type: datetime "
+                f"(ISO 8601 text in CSV, a timestamp column in Parquet), not {types[timestamp]}",
+            )
+        )
+    if dataset.windows is not None and timestamp is None:
+        for part in ("train", "current", "label_delay"):
+            window = getattr(dataset.windows, part)
+            if window is not None:
+                measure = (
+                    f"days: {window.days}" if window.days is not None else f"rows: {window.rows}"
+                )
+                out.append(
+                    doc.diagnostic(
+                        (*loc, "windows", part),
+                        f"windows.{part}: {{{measure}}} counts back from the newest timestamp: "
+                        "set the dataset's `timestamp` to a column of type datetime",
                     )
                 )
     return out
@@ -127,7 +256,12 @@ def check_current_paths(root: Path, spec: Spec, doc: yamlio.LocatedDocument) -> 
 
 
 def _header(
-    root: Path, relative: str, loc: yamlio.Loc, doc: yamlio.LocatedDocument, out: list[Diagnostic]
+    root: Path,
+    relative: str,
+    loc: yamlio.Loc,
+    doc: yamlio.LocatedDocument,
+    out: list[Diagnostic],
+    key: str = "path",
 ) -> list[str] | None:
     """The data file's column names (its header only: cheap), or None with the reason in `out`."""
     from ..data.read import read_columns
@@ -136,8 +270,30 @@ def _header(
     try:
         return read_columns(root / relative, relative)
     except DataFileError as exc:
-        out.append(doc.diagnostic((*loc, "path"), exc.message))
+        out.append(doc.diagnostic((*loc, key), exc.message))
         return None
+
+
+def _source_header(
+    root: Path,
+    dataset: DatasetSpec,
+    loc: yamlio.Loc,
+    doc: yamlio.LocatedDocument,
+    out: list[Diagnostic],
+) -> list[str] | None:
+    """The column names of a local source's first file (a remote one is read when snapshotted)."""
+    from ..data.storage import list_files
+    from ..errors import MlgitopsError
+
+    source = dataset.source
+    if source is None or _is_url(source) or bad_relative_path(source):
+        return None
+    try:
+        first = list_files(source, dataset.storage, root=root)[0]
+    except MlgitopsError as exc:
+        out.append(doc.diagnostic((*loc, "source"), exc.message))
+        return None
+    return _header(root, first.url, loc, doc, out, key="source")
 
 
 def _check_header(

@@ -88,7 +88,7 @@ def prepare_training(
     missing = [name for name in (*features, dataset.target) if name not in frame.columns]
     if missing:
         raise BadInputError(
-            f"{dataset.path}: column(s) {', '.join(missing)} missing from the data",
+            f"{dataset.where}: column(s) {', '.join(missing)} missing from the data",
             hint="add the columns to the data file or change the dataset's columns",
         )
     numeric = [name for name in features if dataset.columns[name].type in NUMERIC_TYPES]
@@ -151,7 +151,7 @@ def train_model(
             fitted.fit(x_train, y_train)
         except ValueError as exc:
             raise BadInputError(
-                f"training {pipeline.estimator.class_path} on {dataset.path} failed: {exc}",
+                f"training {pipeline.estimator.class_path} on {dataset.where} failed: {exc}",
                 hint="check the estimator params and the data",
             ) from None
         y_pred = np.asarray(fitted.predict(x_test))
@@ -201,7 +201,7 @@ def select_features(dataset: DatasetSpec, model: ModelSpec) -> list[str]:
         features = [name for name in dataset.columns if name not in excluded]
     if not features:
         raise BadInputError(
-            f"model on dataset '{dataset.path}' has no feature columns left",
+            f"model on dataset '{dataset.where}' has no feature columns left",
             hint="list columns under features.include or exclude fewer",
         )
     return features
@@ -217,7 +217,7 @@ def target_values(series: pd.Series, dataset: DatasetSpec, task: Task) -> np.nda
             ", ..." if len(missing) > 10 else ""
         )
         raise BadInputError(
-            f"{dataset.path}: target '{dataset.target}' is missing in {len(missing)} row(s): "
+            f"{dataset.where}: target '{dataset.target}' is missing in {len(missing)} row(s): "
             f"{rows}",
             hint="every training row needs a target value; drop or fill those rows",
         )
@@ -234,7 +234,7 @@ def timestamps(frame: pd.DataFrame, dataset: DatasetSpec) -> np.ndarray:
     name = dataset.timestamp
     if name is None or name not in frame.columns:
         raise BadInputError(
-            f"{dataset.path}: split.by: time needs the timestamp column "
+            f"{dataset.where}: split.by: time needs the timestamp column "
             f"'{name or '(none declared)'}'",
             hint="declare the dataset's timestamp and keep that column in the data",
         )
@@ -242,13 +242,13 @@ def timestamps(frame: pd.DataFrame, dataset: DatasetSpec) -> np.ndarray:
         parsed = pd.to_datetime(frame[name], utc=True, format="mixed")
     except (ValueError, TypeError) as exc:
         raise BadInputError(
-            f"{dataset.path}: column {name}: not a timestamp ({exc})",
+            f"{dataset.where}: column {name}: not a timestamp ({exc})",
             hint="write timestamps as ISO 8601 text, e.g. 2026-01-31T12:00:00Z",
         ) from None
     if parsed.isna().any():
         row = int(np.flatnonzero(parsed.isna().to_numpy())[0])
         raise BadInputError(
-            f"{dataset.path}: column {name}: row {frame.index[row]} has no timestamp",
+            f"{dataset.where}: column {name}: row {frame.index[row]} has no timestamp",
             hint="every row needs a timestamp for a time split",
         )
     return parsed.to_numpy(dtype="datetime64[ns]")

@@ -1,0 +1,43 @@
+"""Where a dataset's files live: the local repository or object storage, behind one interface.
+
+- `list_files` names every file a `source` holds (a file, a folder of
+  partitions, a glob) with the store's metadata (size, ETag, version id),
+  without reading a byte: what a snapshot starts from, and what makes an
+  unchanged re-snapshot a metadata check.
+- `open_file` / `hash_file` read one file; `fetch` gives the local path of a
+  locked file, verified against its sha256 (remote files cached by digest).
+- `check_storage_options` names spec options that look like secrets, which
+  `validate` refuses: credentials come from the environment only.
+
+Local paths stay inside the repository (`local.py`); remote ones go through
+fsspec (`remote.py`); every message passes through `secrets.redact`.
+fsspec and its libraries are imported only when a remote URL is used.
+"""
+
+from __future__ import annotations
+
+from .errors import SNAPSHOT_HINT, SourceNotFoundError, StaleSnapshotError, StorageError
+from .fetch import CACHE_DIR, cache_path, fetch
+from .files import StoredFile, hash_file, list_files, open_file
+from .local import OutsideRepositoryError
+from .remote import is_remote
+from .secrets import check_storage_options, redact, strip_url_credentials
+
+__all__ = [
+    "CACHE_DIR",
+    "SNAPSHOT_HINT",
+    "OutsideRepositoryError",
+    "SourceNotFoundError",
+    "StaleSnapshotError",
+    "StorageError",
+    "StoredFile",
+    "cache_path",
+    "check_storage_options",
+    "fetch",
+    "hash_file",
+    "is_remote",
+    "list_files",
+    "open_file",
+    "redact",
+    "strip_url_credentials",
+]
