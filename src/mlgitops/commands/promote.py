@@ -51,7 +51,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--with-snapshot",
         action="store_true",
-        help="also commit the model's dataset entry of the working tree's mlops.lock (the drift "
+        help="also commit the mlops.lock entry the candidate was trained on (the drift "
         "workflow's retrain snapshots afresh); without it the lock must be committed",
     )
     parser.set_defaults(
@@ -153,14 +153,32 @@ def outcome(
         outputs["pull-request-number"] = str(result.pull_number)
         outputs["pull-request-url"] = result.pull_url or ""
     summary = "\n".join([f"## mlgitops {verb}", "", *(f"- {line}" for line in lines)]) + "\n"
-    return Outcome(EXIT_OK, data, renderables, summary_markdown=summary, outputs=outputs)
+    annotations = []
+    if result.unchanged_after_drift:
+        data["unchanged_after_drift"] = result.unchanged_after_drift
+        data["issue_url"] = result.issue_url
+        outputs["unchanged"] = "true"
+        annotations.append(Annotation("warning", result.unchanged_after_drift))
+    return Outcome(
+        EXIT_OK,
+        data,
+        renderables,
+        summary_markdown=summary,
+        outputs=outputs,
+        annotations=annotations,
+    )
 
 
 def _lines(result: PromotionResult) -> list[str]:
     model, version = result.model, result.version
     where = "registered now" if result.registered == "new" else "already registered"
     if result.action == "already in production":
-        return [f"{model} version {version} is already in production; nothing to promote"]
+        lines = [f"{model} version {version} is already in production; nothing to promote"]
+        if result.unchanged_after_drift:
+            lines.append(f"warning: {result.unchanged_after_drift}")
+            if result.issue_url:
+                lines.append(f"said so on the drift issue: {result.issue_url}")
+        return lines
     if result.action == "dry run":
         production = (
             f"replacing version {result.production_version}"

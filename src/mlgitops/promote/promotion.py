@@ -30,7 +30,7 @@ from ..errors import BadInputError
 from ..evidence import CandidateEvidence
 from ..git import REMOTE, Git
 from ..github import GitHubClient, GitHubError, GitHubSettings, PullRequest
-from ..lock import LOCK_FILE, Lockfile, read_lock, write_lock
+from ..lock import LOCK_FILE, LockEntry, Lockfile, read_lock, write_lock
 from ..provenance import refuse_uncommitted
 from ..registry import PRODUCTION, REGISTRY_DIR, ProductionPointer, Registry
 from ..review.data_change import DataChange, describe_change, render_data_change
@@ -65,6 +65,8 @@ class PromotionResult:
     pull_url: str | None = None
     head: str | None = None  # the promotion branch's commit
     carries_lock: bool = False  # the commit also writes the dataset's new mlops.lock entry
+    unchanged_after_drift: str | None = None  # drift, yet the retrain reproduced production
+    issue_url: str | None = None  # the drift issue that says so
     pushed: bool = False
     statuses: list[StatusCheck] = field(default_factory=list)
 
@@ -127,7 +129,12 @@ def promote(
         work = Path(scratch)
         model_path = f"{REGISTRY_DIR}/{model}"
         git.export(base, model_path, work)
-        snapshot = carry_snapshot(root, git, base, work, spec.dataset) if with_snapshot else None
+        trained_on = candidate.evidence.lineage.lock_entry
+        snapshot = (
+            carry_snapshot(git, base, work, spec.dataset, trained_on)
+            if with_snapshot and trained_on is not None
+            else None
+        )
         registry = Registry(work)
         before = registry.production(model)
         production = (
@@ -167,6 +174,13 @@ def promote(
         )
         if before is not None and before.version == ref.version:
             result.action = "already in production"
+            if drift is not None and drift.dataset_drifted:
+                # drift, and the retrain reproduced production: never a silent green
+                result.unchanged_after_drift = _unchanged_note(model, ref.version, snapshot)
+                if client is not None:
+                    result.issue_url = _tell_drift_issue(
+                        client, model, result.unchanged_after_drift, drift
+                    )
             return result
         if dry_run:
             return result
@@ -248,13 +262,33 @@ def _open_pull(client: GitHubClient, result: PromotionResult) -> PullRequest:
         return client.update_pull(pull.number, title=result.title, body=result.body)
 
 
-def carry_snapshot(root: Path, git: Git, base: str, work: Path, dataset: str) -> DataChange | None:
-    """Write into `work` the base's `mlops.lock` with `dataset`'s entry replaced by the working
-    tree's; None when the working tree locks no such dataset (nothing to carry)."""
-    ours = read_lock(root)
-    new = ours.datasets.get(dataset) if ours is not None else None
-    if new is None:
-        return None
+def _unchanged_note(model: str, version: int, snapshot: DataChange | None) -> str:
+    window = (
+        f"the train window held no new labelled rows ({snapshot.new.rows:,} rows, "
+        f"{snapshot.new_rows:+,} since the committed snapshot)"
+        if snapshot is not None
+        else "the train window held no new labelled rows"
+    )
+    return (
+        f"{model}: drift was found, but the retrain reproduced production's model "
+        f"(version {version}): {window}. Nothing was promoted; the model needs labelled "
+        "data from the drifted period (a wider train window, or labels that arrive later)."
+    )
+
+
+def _tell_drift_issue(client: GitHubClient, model: str, note: str, drift: DriftReport) -> str:
+    from ..github.drift_issue import open_drift_issue
+    from ..review.escape import text
+
+    found = open_drift_issue(
+        client, model, note, f"**{text(note)}**\n\n{drift.to_markdown().strip()}"
+    )
+    return found.url
+
+
+def carry_snapshot(git: Git, base: str, work: Path, dataset: str, new: LockEntry) -> DataChange:
+    """Write into `work` the base's `mlops.lock` with `dataset`'s entry replaced by `new`, the
+    entry the candidate was trained on (its lineage holds it: the candidate hands it over)."""
     raw = git.show(base, LOCK_FILE)
     if raw is not None:
         (work / LOCK_FILE).write_bytes(raw)

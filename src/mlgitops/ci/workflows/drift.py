@@ -32,6 +32,7 @@ TOKEN_INPUT = "promotion-token"
 READ_CONTENTS = {"contents": permission("read", "to check out the repository")}
 PROMOTE_PERMISSIONS = {
     "contents": permission("write", "to push the promotion branch"),
+    "issues": permission("write", "to say on the drift issue when a retrain changed nothing"),
     "pull-requests": permission("write", "to open or update the promotion pull request"),
     "statuses": permission(
         "write", "to record the candidate's checks on the pull request's head commit"
@@ -109,12 +110,19 @@ _CALL_PREFIX = {"same-repository": "$/", "local": "./"}
 def _call_job(spec: Spec, group: MatrixGroup) -> Job:
     # A called workflow gets at most what its caller grants, and GitHub refuses to start
     # it unless the caller grants what each of its jobs asks for: the union, passed through.
+    holders: dict[str, list[str]] = {}
+    for job, scopes in (("promote", PROMOTE_PERMISSIONS), ("issue", ISSUE_PERMISSIONS)):
+        for scope in scopes:
+            holders.setdefault(scope, []).append(job)
     ceiling = {
         **READ_CONTENTS,
         **{
-            scope: permission("write", f"passed through to the called {job} job only")
-            for job, scopes in (("promote", PROMOTE_PERMISSIONS), ("issue", ISSUE_PERMISSIONS))
-            for scope in scopes
+            scope: permission(
+                "write",
+                f"passed through to the called {' and '.join(jobs)} "
+                f"job{'s' if len(jobs) > 1 else ''} only",
+            )
+            for scope, jobs in holders.items()
         },
     }
     return Job(
@@ -183,6 +191,7 @@ def _per_model(spec: Spec) -> Workflow:
         steps=(
             *setup(spec.ci),
             download_drift_report("${{ inputs.model }}"),
+            *_snapshot_steps(spec),
             Step(
                 "Retrain, test, convert and check policies",
                 env={**MODEL_ENV, **secret_env(spec.ci)},
@@ -211,7 +220,10 @@ def _per_model(spec: Spec) -> Workflow:
             Step(
                 "Open or update the promotion pull request",
                 env={**MODEL_ENV, "GITHUB_TOKEN": "${{ github.token }}", **token_env},
-                run='mlgitops promote "$MODEL"',
+                # the candidate's lineage holds the lock entry it was trained on: commit it too
+                run='mlgitops promote "$MODEL" --with-snapshot'
+                if _snapshotted(spec)
+                else 'mlgitops promote "$MODEL"',
             ),
         ),
     )
@@ -262,6 +274,31 @@ def _per_model(spec: Spec) -> Workflow:
         on={"workflow_call": call},
         concurrency={"group": "mlgitops-drift-${{ inputs.model }}", "cancel-in-progress": False},
         jobs=(drift, retrain, promote, issue),
+    )
+
+
+def _snapshotted(spec: Spec) -> dict[str, list[str]]:
+    """Datasets read from a `source` -> the models the drift workflow retrains on them."""
+    found: dict[str, list[str]] = {}
+    for name, model in spec.models.items():
+        dataset = spec.datasets[model.dataset]
+        if model.drift is not None and model.drift.on_drift == "promote" and dataset.source:
+            found.setdefault(model.dataset, []).append(name)
+    return found
+
+
+def _snapshot_steps(spec: Spec) -> tuple[Step, ...]:
+    """Before retraining, resolve the model's dataset window afresh (new partitions, labels
+    that arrived) into mlops.lock: the retrain learns from today's data."""
+    return tuple(
+        Step(
+            f"Snapshot the {dataset} dataset",
+            # names are [a-z0-9_-]: safe inside the quoted expression
+            if_=" || ".join(f"inputs.model == '{model}'" for model in models),
+            env={"DATASET": dataset, **secret_env(spec.ci)},
+            run='mlgitops snapshot "$DATASET"',
+        )
+        for dataset, models in _snapshotted(spec).items()
     )
 
 
