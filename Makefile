@@ -21,8 +21,10 @@ DRIFTED := .mlgitops/demo/churn_drifted.csv
 demo: $(STAMP)
 	$(BIN)/python data/generate.py --drifted $(DRIFTED)
 	$(BIN)/mlgitops validate
+	$(BIN)/mlgitops snapshot   # resolve the events source's windows into mlops.lock
 	$(BIN)/mlgitops run
 	$(BIN)/mlgitops drift churn-classifier
+	$(BIN)/mlgitops drift events-churn   # the newest week of the daily partitions
 	$(BIN)/mlgitops drift churn-classifier --current $(DRIFTED) --plots .mlgitops/demo/plots \
 	  ; test $$? -eq 1   # 1: drift found, as it should be
 	$(BIN)/mlgitops status

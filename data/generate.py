@@ -8,6 +8,7 @@ churn.csv            binary classification: numeric, categorical and nullable co
 churn_current.csv    "production" rows for drift checks, drawn from the same process
 housing.csv          regression
 penguins.csv         multiclass classification
+events/DAY.parquet   daily partitions of churn events with a timestamp (a windowed `source`)
 """
 
 from __future__ import annotations
@@ -159,6 +160,42 @@ def drifted_churn() -> pd.DataFrame:
     return frame
 
 
+EVENTS_START = pd.Timestamp("2026-10-01", tz="UTC")
+EVENTS_DAYS = 45
+EVENTS_ROWS = 100
+
+
+def events(day: int) -> pd.DataFrame:
+    """One day of churn events, each at its own second of the day, oldest first."""
+    frame = churn(EVENTS_ROWS, seed=5000 + day, id_offset=100_000 + day * EVENTS_ROWS)
+    rng = np.random.default_rng(9000 + day)
+    seconds = np.sort(rng.integers(0, 86_400, size=EVENTS_ROWS))
+    times = EVENTS_START + pd.Timedelta(days=day) + pd.to_timedelta(seconds, unit="s")
+    frame.insert(0, "event_time", times)
+    return frame.drop(columns=["total_charges"])
+
+
+def event_partitions() -> dict[str, pd.DataFrame]:
+    return {
+        f"events/{(EVENTS_START + pd.Timedelta(days=day)).date().isoformat()}.parquet": events(day)
+        for day in range(EVENTS_DAYS)
+    }
+
+
+def write_partition(path: Path, frame: pd.DataFrame, check: bool) -> bool:
+    """Write one Parquet partition unless the file holds the same rows; True when stale."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+    if path.is_file() and pq.read_table(path).equals(table):
+        return False
+    if not check:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, path)
+    return True
+
+
 def render(frame: pd.DataFrame) -> bytes:
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n")
@@ -186,6 +223,9 @@ def main() -> int:
         stale.append(name)
         if not args.check:
             path.write_bytes(data)
+    for name, frame in event_partitions().items():
+        if write_partition(HERE / name, frame, args.check):
+            stale.append(name)
     if args.check and stale:
         print(f"stale: {', '.join(stale)} (run python data/generate.py)", file=sys.stderr)
         return 1

@@ -36,6 +36,7 @@ def copy_demo(target: Path) -> Path:
 
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO_ROOT / "mlops.yaml", target / "mlops.yaml")
+    shutil.copy(REPO_ROOT / "mlops.lock", target / "mlops.lock")  # the events snapshot
     for folder in ("data", "pipelines", "policies"):
         shutil.copytree(
             REPO_ROOT / folder,
@@ -134,3 +135,17 @@ def write_breast_cancer_csv(path: Path, *, blank_share: float = 0.02, seed: int 
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False)
     return path
+
+
+def copy_version(versions: Path, source: int, target: int) -> Path:
+    """Register a copy of version `source` as `target` by hand: the same artifacts, with the
+    manifest naming its new version (a manifest names where it lies)."""
+    import json
+    import shutil
+
+    copy = versions / str(target)
+    shutil.copytree(versions / str(source), copy)
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    manifest["version"] = target
+    (copy / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return copy

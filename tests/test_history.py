@@ -7,7 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
-from builders import REPO_ROOT, copy_demo
+from builders import REPO_ROOT, copy_demo, copy_version
 from promote.support import git
 
 from mlgitops.history import model_history
@@ -20,8 +20,8 @@ def test_a_rollback_gives_a_version_a_second_period_in_production(tmp_path: Path
     root = copy_demo(tmp_path / "work")
     shutil.copytree(REPO_ROOT / "models", root / "models")
     versions = root / f"models/{MODEL}/versions"
-    shutil.copytree(versions / "1", versions / "2")
-    shutil.copytree(versions / "1", versions / "3")  # never promoted
+    copy_version(versions, 1, 2)
+    copy_version(versions, 1, 3)  # never promoted
     registry = Registry(root)
     git(root, "init", "-q")
     day = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)

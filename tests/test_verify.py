@@ -72,3 +72,31 @@ def test_a_pointer_whose_digest_is_not_the_versions_model(root: Path) -> None:
     assert (
         f"models/{MODEL}/production.yaml:" in problem and ": sha256: names ffffffffffff…" in problem
     )
+
+
+def test_a_locked_data_file_that_changed_or_went_is_named_with_what_to_do(root: Path) -> None:
+    from mlgitops import atomic, lock
+
+    data = root / "data"
+    data.mkdir()
+    (data / "day=1.csv").write_text("a,b\n1,2\n")
+    (data / "day=2.csv").write_text("a,b\n3,4\n")
+    files = tuple(
+        lock.LockedFile(url=f"data/{name}", size=(data / name).stat().st_size, sha256=digest)
+        for name, digest in (
+            (name, atomic.sha256_file(data / name)) for name in ("day=1.csv", "day=2.csv")
+        )
+    )
+    remote = lock.LockedFile(url="s3://bucket/day=3.csv", size=9, sha256="0" * 64)
+    entry = lock.LockEntry(source="data/", format="csv", files=(*files, remote), rows=2)
+    lock.write_lock(root, lock.Lockfile(datasets={"events": entry}))
+    assert problems(root) == []  # the remote file is checked where it is read, not here
+
+    (data / "day=1.csv").write_text("a,b\n1,9\n")
+    (data / "day=2.csv").unlink()
+    found = problems(root)
+    assert len(found) == 2
+    assert found[0].startswith("mlops.lock:") and "datasets.events.files[0].url" in found[0]
+    assert "data/day=1.csv does not match its locked sha256" in found[0]
+    assert "data/day=2.csv is missing" in found[1]
+    assert all("run `mlgitops snapshot`" in problem for problem in found)

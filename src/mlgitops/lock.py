@@ -21,7 +21,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import atomic, yamlio
-from .errors import BadInputError
+from .errors import BadInputError, Diagnostic
 
 LOCK_FILE = "mlops.lock"
 LOCK_VERSION: Literal[1] = 1
@@ -86,6 +86,11 @@ def lock_bytes(lock: Lockfile) -> bytes:
     return (_HEADER + yamlio.dump(data)).encode()
 
 
+def is_remote(url: str) -> bool:
+    """A locked file in object storage (an fsspec URL), not a path in the repository."""
+    return "://" in url
+
+
 def read_lock(root: Path) -> Lockfile | None:
     """The repository's lock, or None when there is none; BadInputError for a broken one."""
     path = lock_path(root)
@@ -114,3 +119,45 @@ def lock_digest(root: Path) -> str | None:
     """The sha256 of the lock file's bytes (None without one): what lineage records."""
     path = lock_path(root)
     return atomic.sha256_file(path) if path.exists() else None
+
+
+def verify_lock(root: Path) -> list[Diagnostic]:
+    """Locked repository files that are missing or whose size or sha256 changed.
+
+    Remote files are checked where they are read (`run` verifies each digest as it
+    fetches); `verify` reads only the repository, so it never needs credentials.
+    """
+    path = lock_path(root)
+    if not path.exists():
+        return []
+    try:
+        document = yamlio.load_file(path, LOCK_FILE)
+    except yamlio.YamlLoadError as exc:
+        return [exc.diagnostic]
+    try:
+        lock = Lockfile.model_validate(document.data)
+    except ValidationError as exc:
+        return [document.diagnostic(tuple(e["loc"]), e["msg"]) for e in exc.errors()]
+    problems: list[Diagnostic] = []
+    for name, entry in lock.datasets.items():
+        for index, locked in enumerate(entry.files):
+            if is_remote(locked.url):
+                continue
+            where = ("datasets", name, "files", index)
+            problem = _local_file_problem(root, locked)
+            if problem:
+                problems.append(document.diagnostic((*where, "url"), f"{problem}; {_HINT}"))
+    return problems
+
+
+def _local_file_problem(root: Path, locked: LockedFile) -> str | None:
+    file = root / locked.url
+    if locked.url.startswith("/") or ".." in Path(locked.url).parts:
+        return f"{locked.url} is not a path inside the repository"
+    if file.is_symlink() or not file.is_file():
+        return f"{locked.url} is missing"
+    if file.stat().st_size != locked.size:
+        return f"{locked.url} is {file.stat().st_size} bytes, locked at {locked.size}"
+    if atomic.sha256_file(file) != locked.sha256:
+        return f"{locked.url} does not match its locked sha256"
+    return None

@@ -3,20 +3,29 @@ artifacts match its manifest and whose model.onnx is the digest the pointer name
 version's manifest checks out; the data lock's references resolve.
 
 Problems are collected, not raised: the check reports all of them at once, each
-naming its file, line and field.
+naming its file, line and field. Nothing outside the repository or a version is
+read: a manifest naming `../x` or a link out of the repository is a problem, and
+a manifest must name the model and version where it lies.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from . import atomic, yamlio
-from .errors import Diagnostic
-from .registry import MANIFEST, PRODUCTION, REGISTRY_DIR, ProductionPointer
+from . import paths, yamlio
+from .errors import BadInputError, CheckFailedError, Diagnostic
+from .manifest import MANIFEST, ManifestError, line_of
+from .registry import (
+    PRODUCTION,
+    REGISTRY_DIR,
+    VERSION_NAME,
+    ProductionPointer,
+    Registry,
+    version_name_problem,
+)
 
 LOCK_FILE = "mlops.lock"
 
@@ -34,60 +43,92 @@ class VerifyReport:
 
 
 def verify_registry(root: Path) -> VerifyReport:
-    base = root / REGISTRY_DIR
-    folders = sorted(p for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+    registry = Registry(root)
     problems: list[Diagnostic] = []
     pointers: dict[str, int] = {}
     checked = 0
+    try:
+        base = paths.inside(root, root / REGISTRY_DIR, what="the registry")
+    except BadInputError as exc:
+        problems.append(_problem(REGISTRY_DIR, exc))
+        return VerifyReport((), 0, {}, (*problems, *lock_problems(root)))
+    folders = sorted(p for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
     for folder in folders:
         model = folder.name
+        try:
+            registry.versions_dir(model)  # the model folder and its versions stay inside
+        except BadInputError as exc:
+            problems.append(_problem(_show(root, folder), exc))
+            continue
         digests: dict[int, dict[str, str]] = {}
-        for version_dir in _version_dirs(folder):
+        versions = _versions(root, registry, model, problems)
+        for version in versions:
             checked += 1
-            found = _check_version(root, version_dir, problems)
+            found = _check_version(root, registry, model, version, problems)
             if found is not None:
-                digests[int(version_dir.name)] = found
-        pointer = _check_pointer(root, folder, digests, problems)
+                digests[version] = found
+        pointer = _check_pointer(root, folder, versions, digests, problems)
         if pointer is not None:
             pointers[model] = pointer
     problems += lock_problems(root)
     return VerifyReport(tuple(f.name for f in folders), checked, pointers, tuple(problems))
 
 
-def _version_dirs(folder: Path) -> list[Path]:
-    versions = folder / "versions"
-    if not versions.is_dir():
+def _problem(shown: str, exc: BadInputError | CheckFailedError) -> Diagnostic:
+    """A problem at the top of a file (or a directory) that has no line to point at."""
+    message = exc.message.removeprefix(f"{shown} ").removeprefix(f"{shown}: ")
+    return Diagnostic(shown, 1, 1, "", f"{message}; {exc.hint}" if exc.hint else message)
+
+
+def _versions(root: Path, registry: Registry, model: str, problems: list[Diagnostic]) -> list[int]:
+    """The model's version numbers; an entry that only looks like one (`²`, `02`), or a
+    version half-staged by an earlier release, is a problem."""
+    directory = registry.versions_dir(model)
+    if not directory.is_dir():
         return []
-    return sorted(
-        (p for p in versions.iterdir() if p.is_dir() and p.name.isdigit()),
-        key=lambda p: int(p.name),
-    )
+    found = []
+    for entry in sorted(directory.iterdir()):
+        shown = f"{_show(root, directory)}/{paths.printable(entry.name)}"
+        problem = version_name_problem(entry.name)
+        if problem:
+            problems.append(Diagnostic(shown, 1, 1, "", f"{problem}; rename or remove it"))
+        elif entry.name.endswith(".staging") and entry.is_dir():
+            problems.append(
+                Diagnostic(shown, 1, 1, "", "is left from an interrupted registration; delete it")
+            )
+        elif VERSION_NAME.fullmatch(entry.name) and entry.is_dir():
+            found.append(int(entry.name))
+    return sorted(found)
 
 
 def _show(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
+    return paths.show(root, path)
 
 
 def _check_version(
-    root: Path, directory: Path, problems: list[Diagnostic]
+    root: Path, registry: Registry, model: str, version: int, problems: list[Diagnostic]
 ) -> dict[str, str] | None:
     """The version's digests when its manifest and every artifact check out."""
-    manifest = directory / MANIFEST
-    shown = _show(root, manifest)
     try:
-        text = manifest.read_text(encoding="utf-8")
-        data = json.loads(text)
-        digests = {str(k): str(v) for k, v in data["sha256"].items()}
+        ref = registry.ref(model, version)
+    except BadInputError as exc:
+        problems.append(_problem(f"{REGISTRY_DIR}/{model}/versions/{version}", exc))
+        return None
+    manifest_path = ref.path / MANIFEST
+    shown = _show(root, manifest_path)
+    try:
+        text = paths.read_regular(manifest_path, shown).decode("utf-8", errors="replace")
+        manifest = registry.read_manifest(ref)
     except FileNotFoundError:
         problems.append(Diagnostic(shown, 1, 1, "", "the manifest is missing; restore it from git"))
         return None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        problems.append(
-            Diagnostic(
-                shown, 1, 1, "sha256", f"cannot be read ({type(exc).__name__}); restore it from git"
-            )
-        )
+    except ManifestError as exc:
+        problems.extend(exc.diagnostics)
         return None
+    except BadInputError as exc:
+        problems.append(_problem(shown, exc))
+        return None
+    digests = manifest.sha256
     ok = True
     if "model.onnx" not in digests:
         problems.append(
@@ -95,9 +136,15 @@ def _check_version(
         )
         ok = False
     for name, expected in sorted(digests.items()):
-        path = directory / name
-        line = _line_of(text, f'"{name}"')
-        if not path.is_file():
+        path = ref.path / name
+        line = line_of(text, f'"{name}"')
+        try:
+            actual = registry.artifact_digest(ref, name)
+        except BadInputError as exc:
+            problems.append(Diagnostic(shown, line, 1, f"sha256.{name}", exc.message))
+            ok = False
+            continue
+        if actual is None:
             problems.append(
                 Diagnostic(
                     shown,
@@ -108,7 +155,7 @@ def _check_version(
                 )
             )
             ok = False
-        elif atomic.sha256_file(path) != expected:
+        elif actual != expected:
             problems.append(
                 Diagnostic(
                     shown,
@@ -123,17 +170,21 @@ def _check_version(
     return digests if ok else None
 
 
-def _line_of(text: str, needle: str) -> int:
-    return next((i for i, line in enumerate(text.splitlines(), 1) if needle in line), 1)
-
-
 def _check_pointer(
-    root: Path, folder: Path, digests: dict[int, dict[str, str]], problems: list[Diagnostic]
+    root: Path,
+    folder: Path,
+    known: list[int],
+    digests: dict[int, dict[str, str]],
+    problems: list[Diagnostic],
 ) -> int | None:
     path = folder / PRODUCTION
-    if not path.is_file():
-        return None
     shown = _show(root, path)
+    try:
+        if Registry(root).pointer_path(folder.name) is None:
+            return None
+    except BadInputError as exc:
+        problems.append(_problem(shown, exc))
+        return None
     try:
         doc = yamlio.load_file(path, shown)
     except yamlio.YamlLoadError as exc:
@@ -146,7 +197,6 @@ def _check_pointer(
             loc = tuple(error["loc"])
             problems.append(doc.diagnostic(loc, str(error["msg"])))
         return None
-    known = sorted({int(p.name) for p in _version_dirs(folder)})
     if pointer.version not in known:
         listed = ", ".join(map(str, known)) or "none"
         problems.append(
@@ -180,14 +230,7 @@ def _check_pointer(
 
 
 def lock_problems(root: Path) -> list[Diagnostic]:
-    """References in the data lock that do not resolve.
+    """Files in the data lock (`mlops.lock`) that are gone or changed since they were locked."""
+    from . import lock
 
-    The data lock (`mlops.lock`) is checked by its own module where it exists; until
-    then there is nothing here to resolve.
-    """
-    try:
-        from . import lock  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    check = getattr(lock, "verify_lock", None)
-    return list(check(root)) if callable(check) else []
+    return lock.verify_lock(root)

@@ -5,6 +5,12 @@
 `policy`, `promote` and CI artifact uploads can use it whether or not it
 was registered. `drift` leaves its last report in `.mlgitops/drift/<model>.json`.
 
+The workspace keeps its own `.gitignore` (`*`), so nothing in it is ever
+committed, whether or not the repository ignores it; registrations stage
+their versions in `.mlgitops/staging/` and lock the registry with
+`.mlgitops/registry.lock`. Every path here must stay inside the repository:
+a `.mlgitops` (or anything in it) linked elsewhere is refused.
+
 This module is the one reader and writer of those files. Each is a pydantic
 record with a `format_version`; a file written in another layout is refused
 with a message saying how to rebuild it, never half-read.
@@ -12,14 +18,16 @@ with a message saying how to rebuild it, never half-read.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import atomic
+from . import atomic, paths
 from .errors import BadInputError
 from .evidence import CandidateEvidence
 
@@ -37,21 +45,68 @@ RELEASE_RECORD_VERSION = 1
 M = TypeVar("M", bound=BaseModel)
 
 
+GITIGNORE = "*\n"  # ignores everything in the workspace, this file too
+STAGING_DIR = "staging"
+REGISTRY_LOCK = "registry.lock"
+
+
 def workspace(root: Path) -> Path:
-    return root / WORKSPACE_DIR
+    """`.mlgitops/` (BadInputError when it leads outside the repository). Where it exists
+    already, it gets its `.gitignore` back if that was deleted."""
+    directory = _inside(root, root / WORKSPACE_DIR)
+    if directory.is_dir():
+        with contextlib.suppress(OSError):  # a read-only checkout still reads
+            _write_gitignore(root, directory)
+    return directory
+
+
+def ensure_workspace(root: Path) -> Path:
+    """`.mlgitops/`, made (with its `.gitignore`) if missing: call before writing in it."""
+    directory = workspace(root)
+    directory.mkdir(parents=True, exist_ok=True)
+    _write_gitignore(root, directory)
+    return directory
+
+
+def _write_gitignore(root: Path, directory: Path) -> None:
+    ignore = _inside(root, directory / ".gitignore")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(ignore, flags, 0o666)
+    except FileExistsError:
+        return  # kept as it is: the user may have written their own
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(GITIGNORE)
+
+
+def staging_dir(root: Path) -> Path:
+    """Where registrations build a version before renaming it into `models/` (never in git);
+    made if missing."""
+    directory = _inside(root, ensure_workspace(root) / STAGING_DIR)
+    directory.mkdir(exist_ok=True)
+    return directory
+
+
+def registry_lock(root: Path) -> Path:
+    """The lock file held while a version number is chosen and a version appears."""
+    return _inside(root, ensure_workspace(root) / REGISTRY_LOCK)
 
 
 def candidate_dir(root: Path, model: str) -> Path:
-    return workspace(root) / "candidates" / model
+    return _inside(root, workspace(root) / "candidates" / model)
 
 
 def cache_dir(root: Path) -> Path:
-    return workspace(root) / "cache"
+    return _inside(root, workspace(root) / "cache")
 
 
 def drift_report_path(root: Path, model: str) -> Path:
     """Where `mlgitops drift` leaves its last report for the model (read by run, status, promote)."""
-    return workspace(root) / "drift" / f"{model}.json"
+    return _inside(root, workspace(root) / "drift" / f"{model}.json")
+
+
+def _inside(root: Path, path: Path) -> Path:
+    return paths.inside(root, path, what="the mlgitops workspace")
 
 
 # --- reading, one way for every record ----------------------------------------------------
@@ -103,6 +158,7 @@ def write_candidate(root: Path, record: RunRecord, artifacts: Mapping[str, bytes
     """Replace the model's workspace candidate: its artifacts (when it got that far) and result.json."""
     files = dict(artifacts)
     files[RESULT_FILE] = _record_bytes(record)
+    ensure_workspace(root)
     atomic.replace_directory(candidate_dir(root, record.model), files)
 
 
@@ -142,6 +198,7 @@ def policy_bytes(record: PolicyRecord) -> bytes:
 
 
 def write_candidate_policy(root: Path, model: str, record: PolicyRecord) -> None:
+    ensure_workspace(root)
     atomic.write_bytes(candidate_dir(root, model) / _policy_file(), policy_bytes(record))
 
 
@@ -201,8 +258,9 @@ class DriftRecord(_Record):
 def write_drift_record(root: Path, record: DriftRecord, *, adhoc: bool = False) -> Path:
     """Write the record where `status`, `run` and `promote` read it, or, for an ad-hoc check
     of other data (`drift --current`), apart from it; returns the path written."""
+    ensure_workspace(root)
     saved = drift_report_path(root, record.model)
-    path = saved.parent / "adhoc" / saved.name if adhoc else saved
+    path = _inside(root, saved.parent / "adhoc" / saved.name) if adhoc else saved
     atomic.write_bytes(path, _record_bytes(record))
     return path
 

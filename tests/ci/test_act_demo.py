@@ -29,7 +29,7 @@ from mlgitops.spec import load_project
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("act")]
 
-DEMO_MODELS = ["churn-classifier", "house-price", "penguin-species"]
+DEMO_MODELS = ["churn-classifier", "house-price", "penguin-species", "events-churn"]
 ZERO_SHA = "0" * 40
 
 

@@ -12,7 +12,7 @@ from builders import REPO_ROOT, copy_demo
 
 from mlgitops.cli import main
 
-MODELS = ["churn-classifier", "house-price", "penguin-species"]
+MODELS = ["churn-classifier", "house-price", "penguin-species", "events-churn"]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from serve.support import CHURN, add_version, demo_repository, scale_tree_weight
 from mlgitops.cli import main
 from mlgitops.registry import Registry
 
-MODELS = ["churn-classifier", "house-price", "penguin-species"]
+MODELS = ["churn-classifier", "house-price", "penguin-species", "events-churn"]
 ASSETS = {"model.onnx", "card.md", "manifest.json", "SHA256SUMS"}
 COMMIT = "c0ffee" + "0" * 34
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 from pathlib import Path
@@ -126,3 +127,61 @@ def test_an_empty_current_window_is_no_data(repo: Path) -> None:
     write_days(repo, range(0, 2), rows=0)
     code, drift = cli(repo, "drift", "events-churn")
     assert code == 0 and drift["status"] == "no-data" and drift["drifted"] is False
+
+
+def test_the_train_key_is_the_lock_entry_digest(repo: Path) -> None:
+    from mlgitops.execute.driver import plan_models
+    from mlgitops.lock import entry_digest
+    from mlgitops.registry import Registry
+    from mlgitops.spec import load_project
+
+    assert cli(repo, "snapshot")[0] == 0
+    project = load_project(repo, check_estimators=False)
+    (plan,) = plan_models(project, ["events-churn"], Registry(repo), dt.date(2026, 12, 1))
+    entry = read_lock(repo).datasets["events"]  # type: ignore[union-attr]
+    assert plan.data_sha256 == entry_digest(entry)
+    assert plan.input_files[0] == "mlops.lock"
+
+
+def test_an_entry_of_another_source_is_locked_afresh(repo: Path) -> None:
+    assert cli(repo, "snapshot")[0] == 0
+    (repo / "data/events").rename(repo / "data/days")
+    spec = repo / "mlops.yaml"
+    spec.write_text(spec.read_text().replace("source: data/events/", "source: data/days/"))
+    code, run = cli(repo, "run")
+    assert code == 0, run
+    assert run["locked"] and "events" in run["locked"][0]
+    entry = read_lock(repo).datasets["events"]  # type: ignore[union-attr]
+    assert entry.source == "data/days/"
+
+
+def test_validate_reads_the_header_of_a_source(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["-C", str(repo), "validate"], environ=LOCAL) == 0
+    spec = repo / "mlops.yaml"
+    spec.write_text(
+        spec.read_text().replace(
+            "      churned: {type: boolean}\n",
+            "      churned: {type: boolean}\n      region: {type: string}\n",
+        )
+    )
+    capsys.readouterr()
+    assert main(["-C", str(repo), "validate"], environ=LOCAL) == 2
+    err = capsys.readouterr().err
+    assert "datasets.events.columns.region: column 'region' is not in the header of" in err
+    assert "data/events/2026-10-01.parquet" in err
+
+
+def test_an_unchanged_listing_keeps_the_entry_but_an_old_lock_is_resolved_afresh(
+    repo: Path,
+) -> None:
+    assert cli(repo, "snapshot")[0] == 0
+    old = (repo / "mlops.lock").read_bytes()
+    write_days(repo, range(30, 33))
+    assert cli(repo, "snapshot")[1]["datasets"]["events"]["status"] == "changed"
+    new = (repo / "mlops.lock").read_bytes()
+    (repo / "mlops.lock").write_bytes(old)  # as a checkout of an older commit would
+    code, snap = cli(repo, "snapshot")
+    assert code == 0 and snap["datasets"]["events"]["status"] == "changed"
+    assert (repo / "mlops.lock").read_bytes() == new

@@ -141,6 +141,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
         "churn-classifier",
         "house-price",
         "penguin-species",
+        "events-churn",
     }
     assert all(m["passed"] and m["registered"] == "new" for m in data["models"])
     churn = Registry(root).evidence(Registry(root).ref("churn-classifier", 1))

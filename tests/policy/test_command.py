@@ -129,7 +129,8 @@ def test_a_registered_version_is_checked_against_production(
         == "candidate.metrics.roc_auc = 0.91; production.metrics.roc_auc = 0.95"
     )
     # registered versions are never rewritten, and no workspace candidate appears
-    assert not (tmp_path / ".mlgitops").exists()
+    # (registering stages in .mlgitops/, so the workspace itself exists)
+    assert not (tmp_path / ".mlgitops" / "candidates").exists()
     assert _main(tmp_path, "--version", "9") == EXIT_BAD_INPUT
 
 

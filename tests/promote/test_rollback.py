@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from builders import REPO_ROOT, copy_demo
+from builders import REPO_ROOT, copy_demo, copy_version
 from promote.support import Project, git
 
 from mlgitops.cli import main
@@ -23,7 +23,7 @@ def project(tmp_path: Path) -> Project:
     root = copy_demo(tmp_path / "work")
     shutil.copytree(REPO_ROOT / "models", root / "models")
     versions = root / f"models/{MODEL}/versions"
-    shutil.copytree(versions / "1", versions / "2")  # the same artifacts, checked by digest
+    copy_version(versions, 1, 2)  # the same artifacts, checked by digest
     Registry(root).set_production(MODEL, 2, reason="a later release")
     bare = tmp_path / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .. import atomic
+from .. import atomic, paths
 from .compiler import GENERATED_MARKER, WORKFLOWS_DIR
 
 Action = Literal["create", "update", "delete"]
@@ -39,7 +39,7 @@ def is_generated(path: Path) -> bool:
 
 def workflow_changes(root: Path, compiled: dict[str, str]) -> list[WorkflowChange]:
     """What `compile` would change on disk, file by file, in name order."""
-    directory = root / WORKFLOWS_DIR
+    directory = paths.inside_with_entries(root, WORKFLOWS_DIR, what="the workflows")
     changes: list[WorkflowChange] = []
     existing = {p.name for p in directory.iterdir() if p.is_file()} if directory.is_dir() else set()
     for name in sorted(set(compiled) | existing):

@@ -15,7 +15,11 @@ For each model in production:
    status.
 
 Any failure in 1 or 2 publishes nothing (exit 1). `--output DIR` also writes
-each release's files into `DIR/<model>-v<N>/`.
+each release's files into `DIR/<model>-v<N>/`. A relative DIR is in the
+repository and must stay there (a link leading out is refused); an absolute
+DIR is the caller's explicit choice (a CI job's temp folder). Either way the
+names written are fixed (`<model>-v<N>/` and the asset names above, plus
+`release.json`): nothing a manifest says chooses a path.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from typing import Any
 
 from rich.table import Table
 
-from .. import atomic
+from .. import atomic, paths
 from ..errors import EXIT_CHECK_FAILED, EXIT_OK, BadInputError, MlgitopsError
 from ..registry import MANIFEST, REGISTRY_DIR, ProductionPointer, Registry, VersionRef
 from ..spec import load_project
@@ -109,6 +113,7 @@ def run(
 ) -> Outcome:
     project = load_project(ctx.root, check_estimators=False)
     registry = Registry(ctx.root)
+    output_dir = None if output is None else _output_dir(ctx.root, output)  # refused before work
     names = [name for name in (models or list(project.spec.models)) if project.model(name)]
     settings = _github_settings(ctx) if publish else None  # bad settings fail before any work
     rows = [row for name in names if (row := _verify(registry, name, explicit=bool(models)))]
@@ -118,8 +123,8 @@ def run(
     if not failed:
         for row in rows:
             row.files = _release_files(registry, row) if not verify_only else {}
-        if output is not None and not verify_only:
-            _write_bundles(ctx.root, output, rows)
+        if output_dir is not None and not verify_only:
+            _write_bundles(ctx.root, output_dir, rows)
         if settings is not None and rows:
             _publish(ctx, settings, rows)
     return _outcome(rows, failed)
@@ -227,8 +232,12 @@ def _release_files(registry: Registry, row: _Row) -> dict[str, bytes]:
     return files
 
 
-def _write_bundles(root: Path, output: Path, rows: list[_Row]) -> None:
-    base = output if output.is_absolute() else root / output
+def _output_dir(root: Path, output: Path) -> Path:
+    """Where bundles go: an absolute DIR as given; a relative one inside the repository."""
+    return output if output.is_absolute() else paths.inside(root, root / output, what="--output")
+
+
+def _write_bundles(root: Path, base: Path, rows: list[_Row]) -> None:
     for row in rows:
         files = dict(row.files)
         assert row.pointer is not None

@@ -59,7 +59,7 @@ def status_table(project: str, rows: list[dict[str, Any]]) -> FitTable:
             promotion = "open"
         table.add_row(
             Text(row["model"]),
-            _version(row["production"]),
+            Text(_production(row["production"], row.get("production_state", "ok"))),
             _version(row["latest"]),
             Text(row["last_run"]),
             Text(row["gates"]),
@@ -100,13 +100,24 @@ def _version(value: int | None) -> str:
     return "–" if value is None else f"v{value}"
 
 
+def _production(version: int | None, state: str) -> str:
+    """The production cell: the version, marked when it must not serve (`--json` says why)."""
+    marks = {
+        "tampered": " (tampered: digest differs)",
+        "missing": " (tampered: a file is missing)",
+        "broken": " (broken: run verify)",
+    }
+    return _version(version) + marks.get(state, "")
+
+
 def _model_status(root: Path, registry: Registry, name: str, branches: set[str]) -> dict[str, Any]:
     try:
         pointer = registry.production(name)
-        production = pointer.version if pointer else None
-        verified = "ok" if pointer is None else _verified(registry, name, pointer)
     except MlgitopsError as exc:
-        production, verified = None, f"broken: {exc.message}"
+        pointer, state, verified = None, "broken", f"broken: {exc.message}"
+    else:
+        state, verified = ("ok", "ok") if pointer is None else _verified(registry, name, pointer)
+    production = pointer.version if pointer else None
     latest = registry.latest(name)
     last = read_run_record(root, name)
     if last is None:
@@ -134,6 +145,7 @@ def _model_status(root: Path, registry: Registry, name: str, branches: set[str])
         "model": name,
         "production": production,
         "production_digest": verified,
+        "production_state": state,  # ok | tampered | missing | broken
         "latest": latest.version if latest else None,
         "last_run": last_run,
         "gates": gates,
@@ -142,12 +154,16 @@ def _model_status(root: Path, registry: Registry, name: str, branches: set[str])
     }
 
 
-def _verified(registry: Registry, name: str, pointer: ProductionPointer) -> str:
+def _verified(registry: Registry, name: str, pointer: ProductionPointer) -> tuple[str, str]:
+    """(state, message): ok; tampered or missing (an artifact or digest differs from its
+    record); broken (a registry file of the wrong shape, a link, no such version)."""
     try:
         registry.verify_production(name, pointer)
     except CheckFailedError as exc:
-        return exc.message
-    return "ok"
+        return ("missing" if exc.message.endswith(" is missing") else "tampered"), exc.message
+    except MlgitopsError as exc:
+        return "broken", f"broken: {exc.message}"
+    return "ok", "ok"
 
 
 def _promotion_branches(root: Path, environ: Mapping[str, str]) -> set[str]:

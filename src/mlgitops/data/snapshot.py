@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from .. import atomic
 from ..errors import BadInputError
-from ..lock import LockedFile, LockEntry, Lockfile
-from .storage import StoredFile, fetch, hash_file
+from ..lock import LockedFile, LockEntry, Lockfile, entry_digest
+from .storage import StoredFile, fetch, hash_file, list_files
 from .windows import ScannedFile, Window, read_rows, scan_source, train_window
 
 if TYPE_CHECKING:
@@ -40,19 +40,31 @@ class HashState:
 
     root: Path
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # dataset -> the listing key its locked window was resolved from
+    windows: dict[str, str] = field(default_factory=dict)
     hashed: int = 0  # files hashed in this process (the rest reused a digest)
 
     @classmethod
     def load(cls, root: Path) -> HashState:
         path = root / STATE_FILE
         try:
-            entries = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            entries = {}
-        return cls(root, entries if isinstance(entries, dict) else {})
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        files, windows = data.get("files"), data.get("windows")
+        return cls(
+            root,
+            files if isinstance(files, dict) else {},
+            {k: v for k, v in windows.items() if isinstance(v, str)}
+            if isinstance(windows, dict)
+            else {},
+        )
 
     def save(self) -> None:
-        data = json.dumps(self.entries, sort_keys=True, indent=1).encode()
+        state = {"files": self.entries, "windows": self.windows}
+        data = json.dumps(state, sort_keys=True, indent=1).encode()
         atomic.write_bytes(self.root / STATE_FILE, data)
 
     def known(self, stored: StoredFile) -> str | None:
@@ -112,10 +124,20 @@ def _locked_file(
 def snapshot_entry(
     name: str, dataset: DatasetSpec, root: Path, previous: LockEntry | None, state: HashState
 ) -> LockEntry:
-    """Resolve dataset `name`'s train window afresh and lock every file it reads."""
-    files = scan_source(dataset, root)
+    """Resolve dataset `name`'s train window afresh and lock every file it reads.
+
+    When the source lists exactly as it did for the previous entry (every file's URL, size,
+    ETag, version id and modification time) under the same settings, the window is the
+    same: the previous entry is kept without reading a byte."""
+    listed = list_files(dataset.where, dataset.storage, root=root)
+    key = _listing_key(dataset, listed)
+    # the key is kept with the digest of the entry it gave: a lock checked out from another
+    # commit is not taken for the window of today's listing
+    if previous is not None and state.windows.get(name) == f"{key}:{entry_digest(previous)}":
+        return previous
+    files = scan_source(dataset, root, listed)
     window = train_window(dataset, files, name)
-    return LockEntry(
+    entry = LockEntry(
         source=dataset.where,
         format=dataset.data_format,
         files=tuple(_locked_file(f.stored, dataset, previous, state) for f in window.files),
@@ -123,6 +145,19 @@ def snapshot_entry(
         start=_datetime(window.window.start),
         end=_datetime(window.window.end),
     )
+    state.windows[name] = f"{key}:{entry_digest(entry)}"
+    return entry
+
+
+def _listing_key(dataset: DatasetSpec, listed: list[StoredFile]) -> str:
+    """What a window depends on: the dataset's reading settings and the source's listing."""
+    from ..plan import digest
+
+    settings = dataset.model_dump(
+        mode="json", include={"source", "storage", "format", "timestamp", "target", "windows"}
+    )
+    rows = [(f.url, f.size, f.etag, f.version_id, f.mtime) for f in listed]
+    return digest(settings, rows)
 
 
 def _datetime(value: np.datetime64 | None) -> dt.datetime | None:
@@ -220,10 +255,20 @@ def ensure_locked(
     from ..lock import read_lock, write_lock
 
     lock = read_lock(root)
+
+    def locked(name: str) -> bool:
+        entry = lock.datasets.get(name) if lock is not None else None
+        dataset = datasets[name]
+        # an entry of another source or format is of another dataset: locked afresh
+        return entry is not None and (entry.source, entry.format) == (
+            dataset.where,
+            dataset.data_format,
+        )
+
     missing = [
         name
         for name in dict.fromkeys(names)
-        if datasets[name].source is not None and (lock is None or name not in lock.datasets)
+        if datasets[name].source is not None and not locked(name)
     ]
     if not missing:
         return []
@@ -231,7 +276,7 @@ def ensure_locked(
         raise BadInputError(
             "dataset(s) "
             + ", ".join(f"'{name}'" for name in missing)
-            + " have a source but no entry in the committed mlops.lock",
+            + " have a source but no entry for it in the committed mlops.lock",
             hint="run `mlgitops snapshot` and commit mlops.lock: CI trains on the locked data",
         )
     written, changes, _ = snapshot_datasets(root, datasets, missing)

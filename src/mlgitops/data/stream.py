@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import DataFileError
+from ..paths import inside
 from .read import (
     PANDAS_INDEX,
     check_file,
@@ -112,6 +113,8 @@ def resolve_files(paths_or_glob: str | list[Path], root: Path) -> list[tuple[Pat
     out = []
     for path in paths:
         display = _display(path, root)
+        if path.is_relative_to(root):  # named in the repository: it must not lead out of it
+            inside(root, path, what="a data file")
         checked_suffix(path, display)
         check_file(path, display)
         out.append((path, display))

@@ -81,10 +81,12 @@ class TrainWindow:
 # --- scanning ----------------------------------------------------------------------------------
 
 
-def scan_source(dataset: DatasetSpec, root: Path) -> list[ScannedFile]:
-    """Every file of the source with its timestamps and labels; partitions must agree on columns."""
-    source = dataset.where
-    files = list_files(source, dataset.storage, root=root)
+def scan_source(
+    dataset: DatasetSpec, root: Path, listed: list[StoredFile] | None = None
+) -> list[ScannedFile]:
+    """Every file of the source (`listed`, or listed now) with its timestamps and labels;
+    partitions must agree on columns."""
+    files = listed if listed is not None else list_files(dataset.where, dataset.storage, root=root)
     scanned: list[ScannedFile] = []
     for stored in files:
         one = _scan_file(stored, dataset, root)
@@ -334,6 +336,34 @@ def current_window(dataset: DatasetSpec, files: list[ScannedFile]) -> Window | N
 # --- reading rows ----------------------------------------------------------------------------------
 
 
+def read_window(
+    url: str,
+    path: Path,
+    dataset: DatasetSpec,
+    window: Window,
+    *,
+    labelled_only: bool,
+) -> pa.Table:
+    """The declared columns of one local file, only the rows inside `window` (CSV cells as text)."""
+    import pyarrow as pa
+
+    declared = list(dataset.columns)
+    required = tuple(c for c in declared if c != dataset.target)
+    names, table = _read_columns(url, dataset, path.parent, declared, required, path=path)
+    times = (
+        parse_times(table.column(dataset.timestamp), url, dataset.timestamp, dataset)
+        if dataset.timestamp is not None
+        else None
+    )
+    keep = window.mask(times, table.num_rows)
+    if labelled_only:
+        if dataset.target not in names:
+            keep[:] = False
+        else:
+            keep &= _present(table.column(dataset.target), dataset)
+    return table.filter(pa.array(keep))
+
+
 def read_rows(
     url: str,
     path: Path,
@@ -342,27 +372,9 @@ def read_rows(
     *,
     labelled_only: bool,
 ) -> pd.DataFrame:
-    """The declared columns of one local file, only the rows inside `window` (CSV cells as text)."""
-    import pyarrow.compute as pc
-
-    declared = list(dataset.columns)
-    required = tuple(c for c in declared if c != dataset.target)
-    names, table = _read_columns(url, dataset, path.parent, declared, required, path=path)
-    keep = window.mask(
-        parse_times(table.column(dataset.timestamp), url, dataset.timestamp, dataset)
-        if dataset.timestamp is not None
-        else None,
-        table.num_rows,
-    )
-    if labelled_only:
-        if dataset.target not in names:
-            keep[:] = False
-        else:
-            keep &= _present(table.column(dataset.target), dataset)
-    import pyarrow as pa
-
-    frame: pd.DataFrame = table.filter(pa.array(keep)).to_pandas(ignore_metadata=True)
-    del pc
+    """`read_window` as pandas (pandas metadata ignored: a stored column stays a column)."""
+    table = read_window(url, path, dataset, window, labelled_only=labelled_only)
+    frame: pd.DataFrame = table.to_pandas(ignore_metadata=True)
     return frame
 
 
@@ -370,12 +382,10 @@ def iter_window_tables(
     files: list[tuple[str, Path]], dataset: DatasetSpec, window: Window
 ) -> Iterator[pa.Table]:
     """The rows of each file inside `window`, one Arrow table per file (memory: one file)."""
-    import pyarrow as pa
-
     for url, path in files:
-        frame = read_rows(url, path, dataset, window, labelled_only=False)
-        if len(frame):
-            yield pa.Table.from_pandas(frame, preserve_index=False)
+        table = read_window(url, path, dataset, window, labelled_only=False)
+        if table.num_rows:
+            yield table.replace_schema_metadata(None)
 
 
 def window_json(window: Window) -> Mapping[str, str | None]:

@@ -80,8 +80,8 @@ def check_datasets(root: Path, sections: Sections, doc: yamlio.LocatedDocument) 
         columns = sections.column_names.get(name)
         if columns is None:
             continue  # malformed columns are reported already
-        header = (
-            _header(root, dataset.path, loc, doc, out)
+        read_from, header = (
+            (dataset.path, _header(root, dataset.path, loc, doc, out))
             if problem is None and dataset.path
             else _source_header(root, dataset, loc, doc, out)
         )
@@ -89,7 +89,7 @@ def check_datasets(root: Path, sections: Sections, doc: yamlio.LocatedDocument) 
             example = f"e.g. '{dataset.target}: {{type: number}}'"
             if header is not None and dataset.target in header:
                 message = (
-                    f"target '{dataset.target}' is in the header of {dataset.where} but not "
+                    f"target '{dataset.target}' is in the header of {read_from} but not "
                     f"declared; declare it under columns, {example}"
                 )
             else:
@@ -100,7 +100,7 @@ def check_datasets(root: Path, sections: Sections, doc: yamlio.LocatedDocument) 
                 )
             out.append(doc.diagnostic((*loc, "target"), message))
         if header is not None:
-            out += _check_header(dataset.where, header, columns, dataset.target, loc, doc)
+            out += _check_header(read_from, header, columns, dataset.target, loc, doc)
         for index, column in enumerate(dataset.checks.unique):
             if column not in columns:
                 out.append(
@@ -280,20 +280,22 @@ def _source_header(
     loc: yamlio.Loc,
     doc: yamlio.LocatedDocument,
     out: list[Diagnostic],
-) -> list[str] | None:
-    """The column names of a local source's first file (a remote one is read when snapshotted)."""
+) -> tuple[str, list[str] | None]:
+    """A local source's first file and its column names (a remote one is read when
+    snapshotted)."""
     from ..data.storage import list_files
     from ..errors import MlgitopsError
 
     source = dataset.source
+    shown = dataset.path or dataset.source or ""  # a malformed path is left out of the section
     if source is None or _is_url(source) or bad_relative_path(source):
-        return None
+        return shown, None
     try:
         first = list_files(source, dataset.storage, root=root)[0]
     except MlgitopsError as exc:
         out.append(doc.diagnostic((*loc, "source"), exc.message))
-        return None
-    return _header(root, first.url, loc, doc, out, key="source")
+        return shown, None
+    return first.url, _header(root, first.url, loc, doc, out, key="source")
 
 
 def _check_header(

@@ -198,6 +198,8 @@ def select_features(dataset: DatasetSpec, model: ModelSpec) -> list[str]:
         excluded = {dataset.target, *model.features.exclude}
         if dataset.timestamp is not None:  # orders rows in time; never a feature
             excluded.add(dataset.timestamp)
+        # a point in time is no feature either (a model would learn the calendar)
+        excluded |= {name for name, c in dataset.columns.items() if c.type == "datetime"}
         features = [name for name in dataset.columns if name not in excluded]
     if not features:
         raise BadInputError(
