@@ -214,6 +214,7 @@ class LineageEvidence(EvidenceModel):
     spec_sha256: str
     pipeline_sha256: str
     git_commit: str | None
+    dirty_inputs: list[str] = []  # inputs that differed from git_commit when it was trained
     params: dict[str, Any]
     library_versions: dict[str, str]
     cache_key: str

@@ -146,6 +146,16 @@ class Git:
         out = self.run_bytes("diff", "--name-only", "--no-renames", "-z", f"{base}...HEAD")
         return out.decode().split("\0")[:-1]
 
+    def differing_paths(self, commit: str, paths: list[str]) -> list[str]:
+        """Which of `paths` differ in the working tree from `commit`: changed (staged or not),
+        deleted, or new and not ignored. Ignored files are outside git by intent."""
+        if not paths:
+            return []
+        changed = self.run_bytes("diff", "--name-only", "--no-renames", "-z", commit, "--", *paths)
+        new = self.run_bytes("ls-files", "--others", "--exclude-standard", "-z", "--", *paths)
+        found = set((changed + new).decode().split("\0")) - {""}
+        return [path for path in paths if path in found]
+
     def ref_names(self, *patterns: str) -> list[str]:
         """Short names of local refs matching `patterns` (no network; none outside git)."""
         out = self.run("for-each-ref", "--format=%(refname:short)", *patterns, check=False)
@@ -171,8 +181,11 @@ class Git:
 
     # --- writing ---------------------------------------------------------------------------
 
-    def commit_directory(self, base: str, work_tree: Path, path: str, message: str) -> Commit:
-        """A commit on `base` whose `path` is replaced by `work_tree/path` (index and HEAD untouched)."""
+    def commit_directory(
+        self, base: str, work_tree: Path, path: str, message: str, *also: str
+    ) -> Commit:
+        """A commit on `base` whose `path` (and the paths `also`) are replaced by their copies
+        under `work_tree` (index and HEAD untouched)."""
         git_dir = self.run("rev-parse", "--absolute-git-dir")
         with tempfile.TemporaryDirectory(prefix="mlgitops-index-") as scratch:
             env = {"GIT_INDEX_FILE": str(Path(scratch) / "index"), **self._identity()}
@@ -184,6 +197,7 @@ class Git:
                 "--all",
                 "--",
                 path,
+                *also,
                 env=env,
                 cwd=work_tree,
             )

@@ -13,7 +13,7 @@ from typing import Any
 from mlgitops import yamlio
 
 SPECS = Path(__file__).parent / "specs"
-GOLDEN_SPECS = ("minimal", "newcomer")
+GOLDEN_SPECS = ("minimal", "newcomer", "credentials")
 BIN = Path(sys.executable).parent  # the virtual environment's tools: actionlint, zizmor, act, ...
 _GIT_CONFIG = (
     "-c",

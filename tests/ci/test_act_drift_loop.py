@@ -1,7 +1,9 @@
-"""The whole loop, for real: the demo's compiled drift workflow run with act against shifted
-production data, a bare git remote as `origin` and a fake GitHub checked against GitHub's API
-description. Drift is found, the model retrains, and `mlgitops promote` pushes the promotion
-branch and opens one pull request; a second run updates that pull request.
+"""The whole loop, for real, on data that grows: a windowed dataset of daily Parquet partitions
+whose `mlops.lock` is committed, new shifted and labelled partitions that arrive, and the
+compiled drift workflow run with act against a bare git remote as `origin` and a fake GitHub
+checked against GitHub's API description. Drift is found on the newest window, the retrain job
+snapshots afresh and learns from the new days, and `mlgitops promote --with-snapshot` pushes one
+commit holding the new version and the new lock, in one pull request; a second run updates it.
 
 Two translations for act, which knows neither: the self-repository `uses: $/…` call of the
 per-model workflow becomes `./…` (the same file at the same commit), and `ci.install` becomes
@@ -12,80 +14,98 @@ loopback here; every action is still a local stand-in.
 
 from __future__ import annotations
 
-import shutil
+import json
 import subprocess
 from pathlib import Path
 
-import pandas as pd
 import pytest
-from builders import REPO_ROOT, copy_demo
+import yaml
 from ci.act_runner import run_act
 from ci.support import GitRepo, write_workflows
 from github.fake_server import serve
 from promote.support import head_of, show
 
 from mlgitops.ci import compile_workflows
+from mlgitops.cli import main
+from mlgitops.lock import Lockfile, read_lock
+from mlgitops.registry import Registry
 from mlgitops.spec import load_project
+from tests.data.windowed import write_days, write_windowed_spec
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("act")]
 
-MODEL = "churn-classifier"
+MODEL = "events-churn"
 BRANCH = f"mlgitops/promote/{MODEL}"
+FIRST_MONTH = range(0, 30)
+NEW_DAYS = range(30, 40)  # charges moved, and the labels follow another rule
+LOCAL = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}
 
 
-def _shift_current_data(root: Path) -> None:
-    """Production drifted, and its labelled rows joined the training data (as a team's data job
-    would do): retraining then learns from them, so the candidate differs from production."""
-    current = pd.read_csv(root / "data/churn_current.csv")
-    current["monthly_charges"] = (current["monthly_charges"] * 1.6).round(2)
-    current["tenure_months"] = current["tenure_months"] + 24
-    current["total_charges"] = (current["total_charges"] * 2.5).round(2)
-    current.to_csv(root / "data/churn_current.csv", index=False)
-    training = pd.read_csv(root / "data/churn.csv")
-    pd.concat([training, current]).to_csv(root / "data/churn.csv", index=False)
+def _cli(root: Path, *args: str) -> None:
+    assert main(["-C", str(root), *args, "--json"], environ=LOCAL) == 0, args
+
+
+def _windowed_project(root: Path) -> None:
+    write_days(root, FIRST_MONTH)
+    write_windowed_spec(root)
+    spec = root / "mlops.yaml"
+    text = spec.read_text(encoding="utf-8")
+    text = text.replace(
+        "project: windowed\n", "project: windowed\nci:\n  install: mlgitops --version\n", 1
+    )
+    spec.write_text(
+        text.replace(
+            "      drift_share: 0.3\n",
+            "      drift_share: 0.3\n"
+            '      schedule: "0 6 * * *"\n'
+            "      on_drift: promote\n"
+            "    promotion:\n"
+            "      reviewers: [octocat]\n"
+            "      labels: [model-promotion]\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    (root / ".gitignore").write_text(".mlgitops/\ndist/\n", encoding="utf-8")
 
 
 @pytest.fixture
-def loop_repo(tmp_path: Path) -> tuple[GitRepo, Path]:
-    root = copy_demo(tmp_path / "demo")
-    shutil.copytree(REPO_ROOT / "models", root / "models")
-    _shift_current_data(root)
-    spec = root / "mlops.yaml"
-    # The shifted rows keep the labels of unshifted customers, so on the candidate's holdout
-    # production scores about 0.02 better in accuracy, and the paired max_drop 0.01 (and the
-    # paired no-regression rule) rightly refuse the candidate. This test is about the loop:
-    # allow the drop, and make no-regression a warning.
-    text = spec.read_text().replace("install: pip install -e .", "install: mlgitops --version")
-    assert "accuracy: {min: 0.70, max_drop: 0.01}" in text
-    spec.write_text(text.replace("max_drop: 0.01}", "max_drop: 0.05}"))
-    policy = root / "policies/production.yaml"
-    rules = policy.read_text()
-    assert "  - name: no-regression\n" in rules
-    policy.write_text(
-        rules.replace(
-            "  - name: no-regression\n", "  - name: no-regression\n    severity: warning\n"
-        )
-    )
-    (root / ".gitignore").write_text(".mlgitops/\ndist/\n", encoding="utf-8")
+def loop_repo(tmp_path: Path) -> tuple[GitRepo, Path, bytes]:
+    repo = GitRepo.init(tmp_path / "project")
+    root = repo.root
+    _windowed_project(root)
+    # the first month: snapshotted, trained and in production, all committed
+    _cli(root, "snapshot")
+    _cli(root, "run", MODEL)
+    Registry(root).set_production(MODEL, 1, reason="first")
     workflows = compile_workflows(load_project(root, check_estimators=False))
+    called = workflows["mlgitops-drift-model.yml"]
+    assert 'mlgitops snapshot "$DATASET"' in called
+    assert 'mlgitops promote "$MODEL" --with-snapshot' in called
     assert "uses: $/.github/workflows/mlgitops-drift-model.yml" in workflows["mlgitops-drift.yml"]
     workflows["mlgitops-drift.yml"] = workflows["mlgitops-drift.yml"].replace(
         "uses: $/", "uses: ./"
     )
     write_workflows(root, workflows)
-    repo = GitRepo.init(root)
-    repo.commit("the demo, with production data that drifted")
+    repo.commit("the first month of events, v1 in production")
+    # then ten new days land in the source, labels and all: nobody edits the training data
+    write_days(root, NEW_DAYS, shift=1.5)
+    repo.commit("ten new days of events")
     bare = tmp_path / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
     repo.git("remote", "add", "origin", str(bare))
-    repo.git("push", "-q", "origin", "main")
-    return repo, bare
+    repo.git("push", "-q", "origin", "HEAD:main")
+    v1 = (root / f"models/{MODEL}/versions/1/model.onnx").read_bytes()
+    return repo, bare, v1
 
 
-def test_drift_retrains_and_opens_one_promotion_pull_request(
-    loop_repo: tuple[GitRepo, Path], tmp_path: Path
+def test_new_partitions_drift_retrain_and_open_one_pull_request_with_the_lock(
+    loop_repo: tuple[GitRepo, Path, bytes], tmp_path: Path
 ) -> None:
-    repo, bare = loop_repo
+    repo, bare, v1 = loop_repo
+    locked = read_lock(repo.root)
+    assert locked is not None
+    before = locked.datasets["events"]
     with serve(heads=lambda branch: head_of(bare, branch)) as fake:
 
         def dispatch(work: str):  # type: ignore[no-untyped-def]
@@ -104,20 +124,47 @@ def test_drift_retrains_and_opens_one_promotion_pull_request(
         log = (tmp_path / "first" / "act.log").read_text()
         assert run.exit_code == 0, log[-5000:]
         assert fake.token not in log  # act masks secrets; mlgitops never prints the token
-
-        # drift found, retrained, promoted
         assert "DATASET DRIFT" in log or "dataset drift" in log.lower()
+        snapshots = run.step_results("Snapshot the events dataset")
+        assert snapshots and set(snapshots.values()) == {"success"}  # the retrain job's
+
+        # one commit on main: the new version, production.yaml and the new lock
+        main_head = head_of(bare, "main")
         head = head_of(bare, BRANCH)
-        assert head is not None
-        production = show(bare, BRANCH, f"models/{MODEL}/production.yaml")
-        assert "version: 2" in production
-        assert show(bare, BRANCH, f"models/{MODEL}/versions/2/manifest.json")
-        assert head_of(bare, "main") == repo.git("rev-parse", "HEAD")  # main untouched
+        assert head is not None and main_head == repo.git("rev-parse", "HEAD")  # main untouched
+        changed = repo.git("--git-dir", str(bare), "diff", "--name-only", main_head, head)
+        assert "mlops.lock" in changed.splitlines()
+        assert f"models/{MODEL}/versions/2/model.onnx" in changed.splitlines()
+        assert "version: 2" in show(bare, BRANCH, f"models/{MODEL}/production.yaml")
+
+        # the lock reads the new days, and the version was trained on exactly that entry
+        after = Lockfile.model_validate(yaml.safe_load(show(bare, BRANCH, "mlops.lock")))
+        entry = after.datasets["events"]
+        assert entry.end is not None and before.end is not None and entry.end > before.end
+        assert {f.url for f in entry.files} - {f.url for f in before.files}
+        lineage = json.loads(show(bare, BRANCH, f"models/{MODEL}/versions/2/lineage.json"))
+        assert lineage["lock_entry"] == entry.model_dump(mode="json")
+        assert lineage["dirty_inputs"] == ["mlops.lock"]  # and the promotion commits it
+
+        # a model that learned from them: not production's bytes
+        v2 = subprocess.run(
+            [
+                "git",
+                "--git-dir",
+                str(bare),
+                "show",
+                f"{BRANCH}:models/{MODEL}/versions/2/model.onnx",
+            ],
+            capture_output=True,
+            check=True,
+        ).stdout
+        assert v2 and v2 != v1
 
         (pull,) = fake.open_pulls(BRANCH)
         body = pull["body"]
-        for feature in ("monthly_charges", "tenure_months", "total_charges"):
-            assert feature in body  # the drift table says why
+        assert "charges" in body  # the drift table says why
+        assert "### Data change" in body and "Dataset `events`" in body
+        assert f"{before.rows:,} | {entry.rows:,} (+" in body
         assert fake.labels[pull["number"]] == ["model-promotion"]
         assert fake.reviewers[pull["number"]] == ["octocat"]
         assert {s["context"] for s in fake.statuses} >= {f"mlgitops/{MODEL}/policy"}

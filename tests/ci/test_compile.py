@@ -22,7 +22,7 @@ WRITE_SCOPES = {
     "contents": {"promote", "release"},  # release: GitHub releases and their assets
     "pull-requests": {"promote", "review"},  # review: the one comment on a pull request
     "statuses": {"promote"},
-    "issues": {"issue"},
+    "issues": {"issue", "promote"},  # promote: a retrain that changed nothing says so there
     "deployments": {"release"},
 }
 
@@ -140,7 +140,12 @@ def test_only_the_promote_job_can_push_and_write() -> None:
         if any(level == "write" for level in job["permissions"].values())
     }
     assert writers == {"promote", "issue"}
-    assert set(drift["jobs"]["promote"]["permissions"]) == {"contents", "pull-requests", "statuses"}
+    assert set(drift["jobs"]["promote"]["permissions"]) == {
+        "contents",
+        "issues",
+        "pull-requests",
+        "statuses",
+    }
     assert drift["jobs"]["issue"]["permissions"]["issues"] == "write"
     assert drift["concurrency"] == {
         "group": "mlgitops-drift-${{ inputs.model }}",

@@ -177,6 +177,27 @@ def test_nothing_to_do_when_the_version_is_already_in_production(
     assert head_of(project.bare, BRANCH) is None and not fake.pulls
 
 
+def test_a_retrain_after_drift_that_reproduces_production_is_never_a_silent_green(
+    project: Project, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, data, err = project.cli(capsys, {}, "run", MODEL)
+    assert code == 0, (data, err)
+    Registry(project.root).set_production(MODEL, 1, reason="first")
+    project.commit_and_push("iris-species v1 in production")
+    write_drift_record(project.root, drift_record_of(DriftReport.from_dict(DRIFTED)))
+    capsys.readouterr()
+    environ = project.environ(fake, GITHUB_ACTIONS="true")
+    code = main(["-C", str(project.root), "promote", MODEL], environ=environ)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "::warning::iris-species: drift was found, but the retrain reproduced production" in out
+    assert "the train window held no new labelled rows" in out
+    assert head_of(project.bare, BRANCH) is None and not fake.pulls
+    (issue,) = fake.issues.values()
+    assert issue["title"] == f"[mlgitops] drift detected: {MODEL}"
+    assert "no new labelled rows" in issue["body"] and "petal_length" in issue["body"]
+
+
 def test_dry_run_pushes_nothing_and_calls_no_api(
     project: Project, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]
 ) -> None:

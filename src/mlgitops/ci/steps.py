@@ -16,6 +16,12 @@ PIP_CACHE_FILES = "pyproject.toml\nrequirements*.txt\nmlops.yaml\n"
 ARTIFACT_RETENTION_DAYS = 14
 
 
+def secret_env(ci: CISpec) -> dict[str, str]:
+    """`ci.secrets` as a step's environment, each by name: only for the steps that read data
+    (in a called workflow, the caller passes each one by name under the same name)."""
+    return {name: f"${{{{ secrets.{name} }}}}" for name in ci.secrets}
+
+
 def checkout(
     *, fetch_depth: int | None = None, push: bool = False, token: str | None = None
 ) -> Step:

@@ -48,11 +48,22 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the pull request body and what would happen; push nothing, call no API",
     )
+    parser.add_argument(
+        "--with-snapshot",
+        action="store_true",
+        help="also commit the mlops.lock entry the candidate was trained on (the drift "
+        "workflow's retrain snapshots afresh); without it the lock must be committed",
+    )
     parser.set_defaults(
         handler=lambda args, ctx: (
             run_changed(ctx, args.changed, dry_run=args.dry_run)
             if args.changed is not None
-            else run(ctx, _required(args.model), dry_run=args.dry_run)
+            else run(
+                ctx,
+                _required(args.model),
+                dry_run=args.dry_run,
+                with_snapshot=args.with_snapshot,
+            )
         )
     )
 
@@ -63,10 +74,12 @@ def _required(model: str | None) -> str:
     return model
 
 
-def run(ctx: Context, model: str, *, dry_run: bool = False) -> Outcome:
+def run(ctx: Context, model: str, *, dry_run: bool = False, with_snapshot: bool = False) -> Outcome:
     from ..promote import promote
 
-    result = promote(ctx.root, model, ctx.environ, dry_run=dry_run, now=ctx.clock())
+    result = promote(
+        ctx.root, model, ctx.environ, dry_run=dry_run, now=ctx.clock(), with_snapshot=with_snapshot
+    )
     return outcome(ctx, result, dry_run=dry_run)
 
 
@@ -140,14 +153,32 @@ def outcome(
         outputs["pull-request-number"] = str(result.pull_number)
         outputs["pull-request-url"] = result.pull_url or ""
     summary = "\n".join([f"## mlgitops {verb}", "", *(f"- {line}" for line in lines)]) + "\n"
-    return Outcome(EXIT_OK, data, renderables, summary_markdown=summary, outputs=outputs)
+    annotations = []
+    if result.unchanged_after_drift:
+        data["unchanged_after_drift"] = result.unchanged_after_drift
+        data["issue_url"] = result.issue_url
+        outputs["unchanged"] = "true"
+        annotations.append(Annotation("warning", result.unchanged_after_drift))
+    return Outcome(
+        EXIT_OK,
+        data,
+        renderables,
+        summary_markdown=summary,
+        outputs=outputs,
+        annotations=annotations,
+    )
 
 
 def _lines(result: PromotionResult) -> list[str]:
     model, version = result.model, result.version
     where = "registered now" if result.registered == "new" else "already registered"
     if result.action == "already in production":
-        return [f"{model} version {version} is already in production; nothing to promote"]
+        lines = [f"{model} version {version} is already in production; nothing to promote"]
+        if result.unchanged_after_drift:
+            lines.append(f"warning: {result.unchanged_after_drift}")
+            if result.issue_url:
+                lines.append(f"said so on the drift issue: {result.issue_url}")
+        return lines
     if result.action == "dry run":
         production = (
             f"replacing version {result.production_version}"

@@ -61,6 +61,7 @@ def run(
         return _dry(ctx, project, names, today)
     from ..data.snapshot import ensure_locked
     from ..execute.driver import run_models
+    from ..provenance import uncommitted_inputs
 
     locked = ensure_locked(
         ctx.root,
@@ -69,6 +70,7 @@ def run(
         in_ci=ctx.environ.get("GITHUB_ACTIONS") == "true",
     )
 
+    dirty = uncommitted_inputs(project, names, ctx.environ)
     runs = run_models(
         project,
         names,
@@ -77,6 +79,7 @@ def run(
         register=register_candidates,
         reporter=ctx.reporter,
         environ=ctx.environ,
+        dirty_inputs=dirty,
     )
     results = [r.record for r in runs]
     failed = [r for r in runs if not r.passed]
@@ -104,6 +107,10 @@ def run(
         for r in failed
         for p in r.record.problems[:10]
     ]
+    warnings = _uncommitted_warnings(dirty)
+    data["warnings"] = warnings
+    renderables.extend(Text(f"warning: {line}", style="yellow") for line in warnings)
+    annotations.extend(Annotation("warning", line) for line in warnings)
     return Outcome(
         EXIT_CHECK_FAILED if failed else EXIT_OK,
         data,
@@ -111,6 +118,16 @@ def run(
         summary_markdown=summary_markdown(runs),
         annotations=annotations,
     )
+
+
+def _uncommitted_warnings(dirty: dict[str, list[str]]) -> list[str]:
+    """One line per model trained on inputs git does not hold as they are."""
+    return [
+        f"{model} trained on uncommitted inputs: {', '.join(paths)} (its lineage says so; "
+        "commit them before promoting, promote refuses otherwise)"
+        for model, paths in dirty.items()
+        if paths
+    ]
 
 
 def _dry(ctx: Context, project: Any, names: list[str], today: dt.date) -> Outcome:

@@ -30,6 +30,7 @@ def candidate_evidence(ctx: StageContext) -> CandidateEvidence:
         spec_sha256=ctx.plan.spec_sha256,
         pipeline_sha256=ctx.plan.pipeline_sha256,
         git_commit=ctx.options.git_commit,
+        dirty_inputs=list(ctx.options.dirty_inputs.get(ctx.plan.model, [])),
         params=dict(training.training.params),
         library_versions=library_versions(),
         cache_key=ctx.plan.cache_key,

@@ -162,7 +162,9 @@ def run_models(
     register: bool = True,
     reporter: Reporter | None = None,
     environ: Mapping[str, str] | None = None,
+    dirty_inputs: Mapping[str, list[str]] | None = None,
 ) -> list[ModelRun]:
+    """`dirty_inputs`: per model, its inputs that differ from HEAD (recorded in lineage)."""
     registry = Registry(project.root)
     cache = StageCache(cache_dir(project.root), enabled=use_cache)
     from ..lock import lock_digest, read_lock
@@ -171,6 +173,7 @@ def run_models(
         register=register,
         today=today,
         git_commit=_git_commit(project.root, environ or {}),
+        dirty_inputs=dirty_inputs or {},
         lock=read_lock(project.root),
         lock_sha256=lock_digest(project.root),
     )

@@ -77,6 +77,7 @@ class RunOptions:
     register: bool = True
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
     git_commit: str | None = None
+    dirty_inputs: Mapping[str, list[str]] = field(default_factory=dict)  # model -> paths
     lock: Lockfile | None = None  # mlops.lock: what each dataset with a source trains on
     lock_sha256: str | None = None
 

@@ -37,6 +37,7 @@ class BodyInputs:
     # why, when it is not drift: production.yaml's `reason` ("rollback", "the spec changed in …")
     why: str | None = None
     why_markdown: str = ""  # the Why section's text for `why` (Markdown, already escaped)
+    data_change_markdown: str = ""  # review/data_change.py: the snapshot this promotion commits
 
 
 ROLLBACK = "rollback"
@@ -140,6 +141,7 @@ def _context(inputs: BodyInputs) -> dict[str, Any]:
         "why": inputs.why,
         "why_markdown": inputs.why_markdown or escape.text(inputs.why or "", None),
         "drift_markdown": inputs.drift.to_markdown().strip() if inputs.drift else "",
+        "data_change_markdown": inputs.data_change_markdown,
         "metrics": metric_rows(evidence, inputs.production),
         "policy_markdown": inputs.policy.to_markdown().strip() if inputs.policy else "",
         "size": _size(evidence.onnx.size_bytes),

@@ -30,7 +30,10 @@ from ..errors import BadInputError
 from ..evidence import CandidateEvidence
 from ..git import REMOTE, Git
 from ..github import GitHubClient, GitHubError, GitHubSettings, PullRequest
+from ..lock import LOCK_FILE, LockEntry, Lockfile, read_lock, write_lock
+from ..provenance import refuse_uncommitted
 from ..registry import PRODUCTION, REGISTRY_DIR, ProductionPointer, Registry
+from ..review.data_change import DataChange, describe_change, render_data_change
 from ..spec import load_project
 from ..workspace import read_drift_record
 from .body import BodyInputs, reason, render_body, title
@@ -61,6 +64,9 @@ class PromotionResult:
     pull_number: int | None = None
     pull_url: str | None = None
     head: str | None = None  # the promotion branch's commit
+    carries_lock: bool = False  # the commit also writes the dataset's new mlops.lock entry
+    unchanged_after_drift: str | None = None  # drift, yet the retrain reproduced production
+    issue_url: str | None = None  # the drift issue that says so
     pushed: bool = False
     statuses: list[StatusCheck] = field(default_factory=list)
 
@@ -79,8 +85,11 @@ def promote(
     client: GitHubClient | None = None,
     why: str | None = None,
     why_markdown: str = "",
+    with_snapshot: bool = False,
 ) -> PromotionResult:
-    """Promote the model's candidate; `why` (when not drift) becomes production.yaml's reason."""
+    """Promote the model's candidate; `why` (when not drift) becomes production.yaml's reason.
+    `with_snapshot`: the promotion commit also carries the dataset's new `mlops.lock` entry
+    (the drift workflow's retrain snapshots afresh); otherwise the lock must be committed."""
     project = load_project(root, check_estimators=False)
     spec = project.model(model)  # an unknown name is bad input, with a "did you mean"
     candidate = load_candidate(root, model, spec)  # a failing candidate stops here
@@ -107,10 +116,25 @@ def promote(
         existing = git.remote_head(branch)
         if existing is not None:
             git.fetch(branch)
+    # nothing is promoted from inputs that are not committed (before anything is pushed)
+    refuse_uncommitted(
+        project,
+        model,
+        candidate.evidence.lineage.dirty_inputs,
+        git,
+        base,
+        carried=frozenset({LOCK_FILE}) if with_snapshot else frozenset(),
+    )
     with tempfile.TemporaryDirectory(prefix="mlgitops-promote-") as scratch:
         work = Path(scratch)
         model_path = f"{REGISTRY_DIR}/{model}"
         git.export(base, model_path, work)
+        trained_on = candidate.evidence.lineage.lock_entry
+        snapshot = (
+            carry_snapshot(git, base, work, spec.dataset, trained_on)
+            if with_snapshot and trained_on is not None
+            else None
+        )
         registry = Registry(work)
         before = registry.production(model)
         production = (
@@ -133,6 +157,7 @@ def promote(
             else "",
             why=why,
             why_markdown=why_markdown,
+            data_change_markdown=render_data_change(snapshot) if snapshot is not None else "",
         )
         result = PromotionResult(
             model=model,
@@ -145,9 +170,17 @@ def promote(
             body=render_body(inputs),
             production_version=inputs.production_version,
             statuses=status_checks(model, candidate),
+            carries_lock=snapshot is not None and not snapshot.unchanged,
         )
         if before is not None and before.version == ref.version:
             result.action = "already in production"
+            if drift is not None and drift.dataset_drifted:
+                # drift, and the retrain reproduced production: never a silent green
+                result.unchanged_after_drift = _unchanged_note(model, ref.version, snapshot)
+                if client is not None:
+                    result.issue_url = _tell_drift_issue(
+                        client, model, result.unchanged_after_drift, drift
+                    )
             return result
         if dry_run:
             return result
@@ -192,7 +225,10 @@ def _publish(
         registry.set_production(
             model, version, pull_request=number, reason=reason(inputs), now=promoted_at
         )
-        commit = git.commit_directory(base, work, f"{REGISTRY_DIR}/{model}", _message(inputs))
+        also = (LOCK_FILE,) if result.carries_lock else ()
+        commit = git.commit_directory(
+            base, work, f"{REGISTRY_DIR}/{model}", _message(inputs), *also
+        )
         if lease is not None:
             previous = git.commit_info(lease)
             if (previous.tree, previous.parent) == (commit.tree, commit.parent):
@@ -224,6 +260,42 @@ def _open_pull(client: GitHubClient, result: PromotionResult) -> PullRequest:
             raise
         result.action = "updated"
         return client.update_pull(pull.number, title=result.title, body=result.body)
+
+
+def _unchanged_note(model: str, version: int, snapshot: DataChange | None) -> str:
+    window = (
+        f"the train window held no new labelled rows ({snapshot.new.rows:,} rows, "
+        f"{snapshot.new_rows:+,} since the committed snapshot)"
+        if snapshot is not None
+        else "the train window held no new labelled rows"
+    )
+    return (
+        f"{model}: drift was found, but the retrain reproduced production's model "
+        f"(version {version}): {window}. Nothing was promoted; the model needs labelled "
+        "data from the drifted period (a wider train window, or labels that arrive later)."
+    )
+
+
+def _tell_drift_issue(client: GitHubClient, model: str, note: str, drift: DriftReport) -> str:
+    from ..github.drift_issue import open_drift_issue
+    from ..review.escape import text
+
+    found = open_drift_issue(
+        client, model, note, f"**{text(note)}**\n\n{drift.to_markdown().strip()}"
+    )
+    return found.url
+
+
+def carry_snapshot(git: Git, base: str, work: Path, dataset: str, new: LockEntry) -> DataChange:
+    """Write into `work` the base's `mlops.lock` with `dataset`'s entry replaced by `new`, the
+    entry the candidate was trained on (its lineage holds it: the candidate hands it over)."""
+    raw = git.show(base, LOCK_FILE)
+    if raw is not None:
+        (work / LOCK_FILE).write_bytes(raw)
+    theirs = read_lock(work) or Lockfile()
+    old = theirs.datasets.get(dataset)
+    write_lock(work, Lockfile(datasets={**theirs.datasets, dataset: new}))
+    return describe_change(dataset, old, new)
 
 
 def _previous_promotion_time(

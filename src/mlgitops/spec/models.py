@@ -89,6 +89,31 @@ def check_name(kind: str, name: str) -> str | None:
 # --- mlops.yaml ---------------------------------------------------------------
 
 
+def _secret_name(name: str) -> str:
+    # GitHub's rules for secret names: letters, digits and underscores, not starting with a
+    # digit, and not in the GITHUB_ namespace it reserves
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ValueError(
+            f"{name!r} is not a GitHub secret name: use letters, digits and underscores, "
+            "not starting with a digit"
+        )
+    if name.upper().startswith("GITHUB_"):
+        raise ValueError(f"{name!r}: GitHub reserves secret names starting with GITHUB_")
+    return name
+
+
+SecretName = Annotated[str, AfterValidator(_secret_name)]
+
+
+def _distinct_secrets(names: list[str]) -> list[str]:
+    seen: set[str] = set()
+    for name in names:
+        if name.upper() in seen:  # GitHub's secret names ignore case
+            raise ValueError(f"{name!r} is listed twice (secret names ignore case)")
+        seen.add(name.upper())
+    return names
+
+
 class CISpec(StrictModel):
     """How the compiled GitHub Actions workflows run."""
 
@@ -111,6 +136,12 @@ class CISpec(StrictModel):
     """Name of a repository secret holding a GitHub App (or fine-grained) token for the promote
     and drift-issue jobs. Pull requests opened with the default GITHUB_TOKEN start no workflows;
     with this token they do."""
+    secrets: Annotated[list[SecretName], AfterValidator(_distinct_secrets)] = Field(
+        default_factory=list
+    )
+    """Names of repository secrets (storage credentials) passed, by name, as environment
+    variables to the jobs that read data: validate and run, drift, snapshot and retrain. Never
+    to the promote, review or release jobs, and never as `secrets: inherit`."""
 
     @field_validator("python", mode="before")
     @classmethod

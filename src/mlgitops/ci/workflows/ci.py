@@ -9,7 +9,14 @@ from __future__ import annotations
 from ...spec import Spec
 from ..emit import Value
 from ..matrix import MatrixGroup, ci_groups, job_outputs, labels
-from ..steps import CANDIDATES_DIR, download_candidates, setup, stage_cache, upload_artifact
+from ..steps import (
+    CANDIDATES_DIR,
+    download_candidates,
+    secret_env,
+    setup,
+    stage_cache,
+    upload_artifact,
+)
 from ..workflow import Job, Step, Workflow, permission
 
 FILE = "mlgitops-ci.yml"
@@ -98,7 +105,7 @@ def _model_job(spec: Spec, group: MatrixGroup) -> Job:
             stage_cache("${{ matrix.model }}", "${{ matrix.inputs_sha256 }}"),
             Step(
                 "Run the pipeline",
-                env={"MODEL": "${{ matrix.model }}"},
+                env={"MODEL": "${{ matrix.model }}", **secret_env(spec.ci)},
                 run='mlgitops run --no-register "$MODEL"',
             ),
             # also when a gate fails: the candidate's evidence explains why. The folder holds

@@ -16,6 +16,7 @@ from ..matrix import MatrixGroup, drift_groups, drift_models, job_outputs, label
 from ..steps import (
     download_candidate,
     download_drift_report,
+    secret_env,
     setup,
     upload_candidate,
     upload_drift_report,
@@ -31,6 +32,7 @@ TOKEN_INPUT = "promotion-token"
 READ_CONTENTS = {"contents": permission("read", "to check out the repository")}
 PROMOTE_PERMISSIONS = {
     "contents": permission("write", "to push the promotion branch"),
+    "issues": permission("write", "to say on the drift issue when a retrain changed nothing"),
     "pull-requests": permission("write", "to open or update the promotion pull request"),
     "statuses": permission(
         "write", "to record the candidate's checks on the pull request's head commit"
@@ -108,12 +110,19 @@ _CALL_PREFIX = {"same-repository": "$/", "local": "./"}
 def _call_job(spec: Spec, group: MatrixGroup) -> Job:
     # A called workflow gets at most what its caller grants, and GitHub refuses to start
     # it unless the caller grants what each of its jobs asks for: the union, passed through.
+    holders: dict[str, list[str]] = {}
+    for job, scopes in (("promote", PROMOTE_PERMISSIONS), ("issue", ISSUE_PERMISSIONS)):
+        for scope in scopes:
+            holders.setdefault(scope, []).append(job)
     ceiling = {
         **READ_CONTENTS,
         **{
-            scope: permission("write", f"passed through to the called {job} job only")
-            for job, scopes in (("promote", PROMOTE_PERMISSIONS), ("issue", ISSUE_PERMISSIONS))
-            for scope in scopes
+            scope: permission(
+                "write",
+                f"passed through to the called {' and '.join(jobs)} "
+                f"job{'s' if len(jobs) > 1 else ''} only",
+            )
+            for scope, jobs in holders.items()
         },
     }
     return Job(
@@ -132,10 +141,15 @@ def _call_job(spec: Spec, group: MatrixGroup) -> Job:
             "on-drift": "${{ matrix.on_drift }}",
             "runs-on": group.runs_on_json,
         },
-        # only the one named secret, never `secrets: inherit`
-        secrets={TOKEN_INPUT: f"${{{{ secrets.{spec.ci.token_secret} }}}}"}
-        if spec.ci.token_secret
-        else {},
+        # only the named secrets, each by name, never `secrets: inherit`
+        secrets={
+            **(
+                {TOKEN_INPUT: f"${{{{ secrets.{spec.ci.token_secret} }}}}"}
+                if spec.ci.token_secret
+                else {}
+            ),
+            **secret_env(spec.ci),
+        },
     )
 
 
@@ -160,7 +174,7 @@ def _per_model(spec: Spec) -> Workflow:
             Step(
                 "Compare current data with the reference profile",
                 id="drift",
-                env={**MODEL_ENV, "ON_DRIFT": "${{ inputs.on-drift }}"},
+                env={**MODEL_ENV, "ON_DRIFT": "${{ inputs.on-drift }}", **secret_env(spec.ci)},
                 run=_DRIFT_SCRIPT,
             ),
             upload_drift_report("${{ inputs.model }}"),
@@ -177,9 +191,10 @@ def _per_model(spec: Spec) -> Workflow:
         steps=(
             *setup(spec.ci),
             download_drift_report("${{ inputs.model }}"),
+            *_snapshot_steps(spec),
             Step(
                 "Retrain, test, convert and check policies",
-                env=MODEL_ENV,
+                env={**MODEL_ENV, **secret_env(spec.ci)},
                 run='mlgitops run --no-register "$MODEL"',
             ),
             upload_candidate("${{ inputs.model }}"),
@@ -205,7 +220,10 @@ def _per_model(spec: Spec) -> Workflow:
             Step(
                 "Open or update the promotion pull request",
                 env={**MODEL_ENV, "GITHUB_TOKEN": "${{ github.token }}", **token_env},
-                run='mlgitops promote "$MODEL"',
+                # the candidate's lineage holds the lock entry it was trained on: commit it too
+                run='mlgitops promote "$MODEL" --with-snapshot'
+                if _snapshotted(spec)
+                else 'mlgitops promote "$MODEL"',
             ),
         ),
     )
@@ -237,19 +255,50 @@ def _per_model(spec: Spec) -> Workflow:
             "runs-on": {"description": "Runner labels as JSON", **string_input},
         }
     }
+    declared: dict[str, Value] = {}
     if app_token:
-        call["secrets"] = {
-            TOKEN_INPUT: {
-                "description": "Token for the promote and issue jobs (ci.token_secret)",
-                "required": False,
-            }
+        declared[TOKEN_INPUT] = {
+            "description": "Token for the promote and issue jobs (ci.token_secret)",
+            "required": False,
         }
+    for name in spec.ci.secrets:
+        declared[name] = {
+            "description": "For the jobs that read data (ci.secrets)",
+            "required": False,
+        }
+    if declared:
+        call["secrets"] = declared
     return Workflow(
         file=MODEL_FILE,
         name="mlgitops drift (one model)",
         on={"workflow_call": call},
         concurrency={"group": "mlgitops-drift-${{ inputs.model }}", "cancel-in-progress": False},
         jobs=(drift, retrain, promote, issue),
+    )
+
+
+def _snapshotted(spec: Spec) -> dict[str, list[str]]:
+    """Datasets read from a `source` -> the models the drift workflow retrains on them."""
+    found: dict[str, list[str]] = {}
+    for name, model in spec.models.items():
+        dataset = spec.datasets[model.dataset]
+        if model.drift is not None and model.drift.on_drift == "promote" and dataset.source:
+            found.setdefault(model.dataset, []).append(name)
+    return found
+
+
+def _snapshot_steps(spec: Spec) -> tuple[Step, ...]:
+    """Before retraining, resolve the model's dataset window afresh (new partitions, labels
+    that arrived) into mlops.lock: the retrain learns from today's data."""
+    return tuple(
+        Step(
+            f"Snapshot the {dataset} dataset",
+            # names are [a-z0-9_-]: safe inside the quoted expression
+            if_=" || ".join(f"inputs.model == '{model}'" for model in models),
+            env={"DATASET": dataset, **secret_env(spec.ci)},
+            run='mlgitops snapshot "$DATASET"',
+        )
+        for dataset, models in _snapshotted(spec).items()
     )
 
 
