@@ -47,8 +47,9 @@ def test_files_rows_and_time_range_before_and_after() -> None:
     assert "2026-11-20T00:00:00Z |" in text
     assert f"`{entry_digest(old)[:12]}`" in text and entry_digest(old) not in text
     assert "Files: 1 added, 1 gone, 1 changed." in text
-    # the hostile name sits inside a code span fenced longer than its backtick: never HTML
-    assert "- ``data/events/<img src=x>`|*.parquet`` (100 bytes, `dddddddddddd`)" in text
+    # the hostile name is text, never HTML: its angle brackets are entities, the rest escaped
+    assert "- data/events/&lt;img src=x&gt;\\`\\|\\*.parquet (100 bytes, `dddddddddddd`)" in text
+    assert "<img" not in text
 
 
 def test_a_first_snapshot_and_an_unchanged_one() -> None:
