@@ -49,6 +49,8 @@ BENCHMARKS = [
     "bench_predict",
     "bench_run",
     "bench_tune",
+    "bench_evaluate",
+    "bench_serve",
 ]
 REPO = BENCH_DIR.parent
 REPORT = REPO / "docs" / "benchmarks.md"
