@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -32,6 +33,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import Row, Settings, at_least, at_most, fmt_seconds, timed
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -220,6 +225,72 @@ def run(
     if demo:
         out += run_rows(repeat)
     return out
+
+
+def rows(settings: Settings) -> list[Row]:
+    """The harness's rows: bootstrap intervals against Evidently's point values (time, values).
+
+    Ours and Evidently's run alternately, `settings.repeat` times each; Evidently's
+    time is what its script measures around the report (its imports excluded).
+    """
+    from mlgitops.evaluate.bootstrap import Truth, resample_metrics
+
+    size, resamples = (20_000, 100) if settings.quick else (1_000_000, 1000)
+    y, candidate, _ = holdout(size, seed=0)
+    truth = Truth("classification", y, ("0", "1"), 1)
+    path = DATA_DIR / f"evaluate_{size}.parquet"
+    note: str | None = None if settings.evidently else "skipped (--skip-evidently)"
+    if note is None and not EVIDENTLY_PYTHON.is_file():
+        note = "not run: environment missing (`make bench-env`)"
+    if note is None:
+        import pandas as pd
+
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(
+            {"target": y, "prediction": (candidate >= 0.5).astype(np.int64), "proba": candidate}
+        ).to_parquet(path, index=False)
+    ours_s, theirs_s = [], []
+    single, theirs = None, None
+    for _ in range(max(settings.repeat, 1)):
+        seconds, single = timed(
+            lambda: resample_metrics(truth, [_outputs(candidate)], METRICS, resamples, 0)
+        )
+        ours_s.append(seconds)
+        if note is None:
+            theirs, note = _evidently(path)
+            if theirs is not None:
+                theirs_s.append(float(theirs["seconds"]))
+    assert single is not None
+    ours_median = statistics.median(ours_s)
+    ratio, diff = None, None
+    if note is None and theirs is not None:
+        their_median = statistics.median(theirs_s)
+        ratio = their_median / ours_median
+        common = [m for m in METRICS if m in theirs["metrics"]]
+        diffs = [abs(single.points[0][m] - theirs["metrics"][m]) for m in common]
+        diff = max(diffs) if len(common) == len(METRICS) else None  # a missing metric: unmeasured
+        their_text = f"Evidently ClassificationPreset {fmt_seconds(their_median)}"
+    else:
+        their_text = f"Evidently: {note}"
+    case = f"{size:,} rows, {len(METRICS)} metrics, {resamples:,} bootstrap resamples"
+    return [
+        Row(
+            f"evaluate {case}",
+            fmt_seconds(ours_median),
+            their_text,
+            ratio,
+            at_least(SPEED_GOAL),
+            "mlgitops computes every interval; Evidently the point values only",
+        ),
+        Row(
+            f"evaluate metric values differing from Evidently's, {size:,} rows",
+            "-" if diff is None else f"{diff:.2g}",
+            "",
+            diff,
+            at_most(TOLERANCE, ""),
+            "largest absolute difference over " + ", ".join(METRICS),
+        ),
+    ]
 
 
 def main() -> None:

@@ -34,6 +34,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import Row, Settings, at_least, at_most
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / ".data" / "serve"
 MLFLOW_PYTHON = ROOT / "benchmarks" / ".venv-mlflow" / "bin" / "python"
@@ -263,6 +267,89 @@ def run(
             }
         )
     return rows
+
+
+def _median_round(results: list[dict[str, float]]) -> dict[str, Any]:
+    """Medians over rounds (requests/s, p50, p99), the spread of requests/s, failures summed."""
+    rates = [r["rps"] for r in results]
+    return {
+        "requests": sum(int(r["requests"]) for r in results),
+        "failed": sum(int(r["failed"]) for r in results),
+        "rps": statistics.median(rates),
+        "p50_ms": statistics.median(r["p50_ms"] for r in results),
+        "p99_ms": statistics.median(r["p99_ms"] for r in results),
+        "rps_spread": (min(rates), max(rates)),
+    }
+
+
+def rows(settings: Settings) -> list[Row]:
+    """The harness's rows: requests/s against MLflow's and p99 for each endpoint.
+
+    Both servers are up together and their rounds alternate (ours on each endpoint,
+    then MLflow's), `settings.repeat` rounds each; figures are medians over rounds.
+    Quick runs skip MLflow (its start-up alone outlasts the smoke test).
+    """
+    concurrency = 4
+    seconds = 0.5 if settings.quick else 5.0
+    note: str | None = None
+    if settings.quick:
+        note = "not run (quick sizes)"
+    elif not MLFLOW_PYTHON.exists():
+        note = "not run: environment missing (`make bench-env`)"
+    endpoints = {
+        "/invocations (dataframe_split)": (f"/invocations?model={MODEL}", SPLIT),
+        "/v2/models/m/infer (OIP)": (f"/v2/models/{MODEL}/infer", OIP),
+    }
+    ours: dict[str, list[dict[str, float]]] = {case: [] for case in endpoints}
+    theirs: list[dict[str, float]] = []
+    with contextlib.ExitStack() as stack:
+        port = _free_port()
+        stack.enter_context(mlgitops_server(port))
+        requests = {case: _request(port, *target) for case, target in endpoints.items()}
+        their_port = _free_port()
+        if note is None:
+            stack.enter_context(mlflow_server(their_port))
+            their_request = _request(their_port, "/invocations", SPLIT)
+        warm_up = min(seconds, 1.0)
+        for request in requests.values():
+            asyncio.run(_round(port, request, concurrency, warm_up))
+        if note is None:
+            asyncio.run(_round(their_port, their_request, concurrency, warm_up))
+        for _ in range(max(settings.repeat, 1)):
+            for case, request in requests.items():
+                ours[case].append(asyncio.run(_round(port, request, concurrency, seconds)))
+            if note is None:
+                theirs.append(asyncio.run(_round(their_port, their_request, concurrency, seconds)))
+    mlflow = _median_round(theirs) if theirs else None
+    out = []
+    for case, results in ours.items():
+        result = _median_round(results)
+        broken = result["failed"] > 0  # a failing server measures nothing
+        ratio = None if mlflow is None or broken else result["rps"] / mlflow["rps"]
+        what = f"serve 1 row over HTTP, {case}, concurrency {concurrency}"
+        out.append(
+            Row(
+                f"{what}: requests/s",
+                f"{result['rps']:,.0f} req/s",
+                f"MLflow /invocations {mlflow['rps']:,.0f} req/s"
+                if mlflow is not None
+                else f"MLflow: {note}",
+                ratio,
+                at_least(GOAL_RATIO),
+                _show(result),
+            )
+        )
+        out.append(
+            Row(
+                f"{what}: p99 latency",
+                f"p99 {result['p99_ms']:.2f} ms",
+                "" if mlflow is None else f"MLflow p99 {mlflow['p99_ms']:.2f} ms",
+                None if broken else result["p99_ms"] / 1000,
+                at_most(GOAL_P99_MS / 1000, "s"),
+                f"p50 {result['p50_ms']:.2f} ms; median of the rounds' p99",
+            )
+        )
+    return out
 
 
 def _show(result: dict[str, Any] | None) -> str:

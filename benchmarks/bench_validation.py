@@ -240,7 +240,9 @@ def _measure(case: str, path: Path, rows: int, repeat: int) -> dict[str, Any]:
 def rows(settings: Settings) -> list[Row]:
     """The harness's rows: read + checks against pandas + pandera, and the checks against the read."""
     size = 20_000 if settings.quick else 1_000_000
-    results = {r["case"]: r for r in run(size, settings.repeat)}
+    # reads of the same file vary by +-50 % on a shared machine: at least 5 pairs per median
+    repeat = settings.repeat if settings.quick else max(settings.repeat, 5)
+    results = {r["case"]: r for r in run(size, repeat)}
     out = []
     for case, label, goal in (("parquet", "Parquet", 3.0), ("csv", "CSV", 2.0)):
         r = results[case]

@@ -17,6 +17,9 @@ A benchmark module (`benchmarks/bench_<x>.py`, listed in `run.py`'s
   count), `Goal` says how (`at_least` / `at_most`). Put every figure a
   reader needs in `ours`, `theirs` and `note`: the row is all the report
   shows.
+- `run.py` runs each module in a fresh process of its own, so a module may
+  keep state (imported libraries, thread pools, caches) without slowing the
+  next; its rows travel back as JSON, so every field must be plain data.
 - A module that cannot measure (a tool is missing) still returns its rows,
   with `value=None`: the row then counts as a missed goal, so nothing passes
   quietly. Raise only for a bug.

@@ -5,9 +5,13 @@
     python benchmarks/run.py --only drift   # the modules whose name contains 'drift'
 
 It prints the table and ends with `goals met: N/M`; it exits 1 when a goal is
-missed (or a row could not be measured), 2 on bad arguments. Every pair of
-tools is measured alternately and reported as medians of `--repeat` runs
-(at least 3 for a full run).
+missed (or a row could not be measured, or a module failed), 2 on bad
+arguments. Every pair of tools is measured alternately and reported as
+medians of `--repeat` runs (at least 3 for a full run).
+
+Each module runs in a fresh Python process of its own (this script with
+`--child NAME --emit-json FILE`), so what one benchmark leaves behind (threads,
+caches, a fragmented heap, imported libraries) cannot slow the next.
 
 Adding a row: write `benchmarks/bench_<x>.py` with a `rows(settings)` function
 (the contract is in `harness.py`) and add its name to `BENCHMARKS` below.
@@ -16,13 +20,17 @@ Adding a row: write `benchmarks/bench_<x>.py` with a `rows(settings)` function
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import importlib
+import importlib.util
+import json
 import os
 import platform
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -41,6 +49,8 @@ BENCHMARKS = [
     "bench_predict",
     "bench_run",
     "bench_tune",
+    "bench_evaluate",
+    "bench_serve",
     "bench_snapshot",
 ]
 REPO = BENCH_DIR.parent
@@ -74,6 +84,10 @@ def main(argv: Sequence[str] | None = None, registry: Sequence[str] = BENCHMARKS
     )
     parser.add_argument("--output", type=Path, default=None, help=f"default: {REPORT}")
     parser.add_argument("--note", default="", help="a line about the conditions, for the report")
+    # the child side: run one module in this process and write its rows as JSON
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--emit-json", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--search-path", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     repeat = args.repeat if args.repeat is not None else (1 if args.quick else 3)
     if not args.quick and repeat < 3:
@@ -83,17 +97,24 @@ def main(argv: Sequence[str] | None = None, registry: Sequence[str] = BENCHMARKS
     except ValueError as exc:
         parser.error(str(exc))
     settings = Settings(quick=args.quick, repeat=repeat, evidently=not args.skip_evidently)
+    if args.child is not None:
+        if args.emit_json is None:
+            parser.error("--child needs --emit-json FILE")
+        return run_child(args.child, args.search_path, settings, args.emit_json)
     modules = [m for m in registry if not args.only or any(o in m for o in args.only)]
     if not modules:
         parser.error(f"no benchmark matches {args.only}; known: {', '.join(registry)}")
 
     started = dt.datetime.now(dt.UTC)
     load_before = _load()
-    results = []
+    results, failed = [], []
     for name in modules:
-        print(f"running {name} ...", file=sys.stderr, flush=True)
+        print(f"running {name} (its own process) ...", file=sys.stderr, flush=True)
         began = time.perf_counter()
-        rows = importlib.import_module(name).rows(settings)
+        rows = run_in_child(name, settings)
+        if rows is None:
+            failed.append(name)
+            continue
         results.append(
             Result(name, [_apply(row, overrides) for row in rows], time.perf_counter() - began)
         )
@@ -121,8 +142,57 @@ def main(argv: Sequence[str] | None = None, registry: Sequence[str] = BENCHMARKS
         tmp.write_text(report, encoding="utf-8")
         tmp.replace(output)
         print(f"wrote {_shown(output)}", file=sys.stderr)
+    if failed:
+        summary += f"; FAILED (no rows): {', '.join(failed)}"
     print(summary)
+    if failed:
+        return 1
     return 0 if not judged or met == len(all_rows) else 1
+
+
+def run_in_child(name: str, settings: Settings) -> list[Row] | None:
+    """Run one benchmark module in a fresh interpreter; its rows, or None when it failed.
+
+    The child's output (progress, a traceback) goes to our stderr as it comes,
+    so a long benchmark shows it is alive and the table on stdout stays clean.
+    """
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise ValueError(f"no benchmark module {name!r}")
+    with tempfile.TemporaryDirectory(prefix="mlgitops-bench-") as tmp:
+        out = Path(tmp) / "rows.json"
+        command = [sys.executable, str(Path(__file__).resolve()), "--child", name]
+        command += ["--emit-json", str(out), "--search-path", str(Path(spec.origin).parent)]
+        command += ["--repeat", str(settings.repeat)]
+        command += ["--quick"] if settings.quick else []
+        command += [] if settings.evidently else ["--skip-evidently"]
+        with subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO
+        ) as child:
+            assert child.stdout is not None
+            for line in child.stdout:
+                sys.stderr.write(f"  {line}")
+            code = child.wait()
+        if code != 0 or not out.is_file():
+            print(f"{name} failed (exit {code}): see its output above", file=sys.stderr)
+            return None
+        return [row_from_json(item) for item in json.loads(out.read_text(encoding="utf-8"))]
+
+
+def run_child(name: str, search_path: str | None, settings: Settings, out: Path) -> int:
+    """The child's side: import one module, measure, write its rows as JSON to `out`."""
+    if search_path:
+        sys.path.insert(0, search_path)
+    rows = importlib.import_module(name).rows(settings)
+    _check_rows(rows)
+    out.write_text(json.dumps([dataclasses.asdict(row) for row in rows]), encoding="utf-8")
+    return 0
+
+
+def row_from_json(item: dict[str, object]) -> Row:
+    goal = item.pop("goal")
+    assert isinstance(goal, dict)
+    return Row(**item, goal=Goal(**goal))  # type: ignore[arg-type]
 
 
 def _override(text: str) -> tuple[str, float]:
@@ -191,6 +261,7 @@ def render_report(
         "measures, mlgitops's figure, the other tool's where there is one, the number the goal",
         "judges and the goal. Pairs are run alternately and every figure is the median of the",
         "runs. Ratios are the other tool's time over mlgitops's (how many times faster).",
+        "Each benchmark module runs in a fresh process of its own.",
         "",
         f"- command: `{command}`",
         f"- date: {started:%Y-%m-%d %H:%M} UTC; harness time: {timings}",

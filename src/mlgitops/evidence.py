@@ -16,7 +16,7 @@ EVIDENCE_VERSION = 1
 
 
 class EvidenceModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built on first use
 
 
 class GateResult(EvidenceModel):

@@ -11,6 +11,9 @@ it as it reads.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,6 +155,8 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
         assert isinstance(node, yaml.ScalarNode)
+        if node.tag == _STR_TAG:  # most scalars: PyYAML's constructor would return the text as is
+            return node.value
         if node.tag == _CORE + "timestamp":
             return self.timestamp_text(node, loc)
         return self.scalars.construct_object(node, deep=True)
@@ -202,12 +207,15 @@ class _Builder:
                             "through merge keys (<<); write the values out",
                         )
                     merged.setdefault(str(pair[0].value), pair)
+        if not merged:  # no `<<:` here (the common case)
+            return own
         own_keys = {str(k.value) for k, _ in own}
         return [pair for key, pair in merged.items() if key not in own_keys] + own
 
 
 # Only the core schema's plain types; any other tag (!!python/..., !!binary, !!set, !custom) is refused.
 _CORE = "tag:yaml.org,2002:"
+_STR_TAG = _CORE + "str"
 _SAFE_TAGS: dict[type[yaml.Node], frozenset[str]] = {
     yaml.ScalarNode: frozenset(
         _CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp")
@@ -237,6 +245,24 @@ def parse_text(text: str, file: str, *, keep_going: bool = False) -> LocatedDocu
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_FILE_BYTES:
         raise YamlLoadError(_too_large(file, size))
+    with _no_gc_pauses():
+        return _parse(doc, text, file, keep_going=keep_going)
+
+
+@contextmanager
+def _no_gc_pauses() -> Iterator[None]:
+    """Parsing allocates many small objects and no cycles: the cyclic collector's passes
+    over the whole heap (large once pydantic is loaded) would cost more than the parse."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse(doc: LocatedDocument, text: str, file: str, *, keep_going: bool) -> LocatedDocument:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:

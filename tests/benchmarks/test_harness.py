@@ -6,6 +6,7 @@ speed is measured in `benchmarks/` only); `make bench-quick` runs the real ones.
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -159,3 +160,52 @@ def test_every_goal_met_exits_zero(
     assert code == 0
     assert capsys.readouterr().out.splitlines()[-1] == "goals met: 1/1"
     sys.modules.pop("bench_allmet", None)
+
+
+def test_each_module_runs_in_a_fresh_process_of_its_own(
+    harness: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the first module leaves state behind in a shared module; the second must not see it
+    (tmp_path / "bench_leaves.py").write_text(
+        "import os\nimport harness\nfrom harness import Row, at_least\n\n"
+        "def rows(settings):\n"
+        "    harness.LEFT_BEHIND = True\n"
+        "    return [Row('leaves', str(os.getpid()), '', 1.0, at_least(1))]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "bench_finds.py").write_text(
+        "import os\nimport harness\nfrom harness import Row, at_least\n\n"
+        "def rows(settings):\n"
+        "    seen = hasattr(harness, 'LEFT_BEHIND')\n"
+        "    return [Row('finds', str(os.getpid()), str(seen), 1.0, at_least(1))]\n",
+        encoding="utf-8",
+    )
+    code = harness.main(  # type: ignore[attr-defined]
+        ["--output", str(tmp_path / "b.md")], registry=["bench_leaves", "bench_finds"]
+    )
+    assert code == 0
+    cells = {
+        line.split(" | ")[0].strip("| "): line.split(" | ")
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("| leaves") or line.startswith("| finds")
+    }
+    first_pid, second_pid = cells["leaves"][1], cells["finds"][1]
+    assert len({first_pid, second_pid, str(os.getpid())}) == 3
+    assert cells["finds"][2] == "False"  # the state of the first module did not reach it
+    for name in ("bench_leaves", "bench_finds"):
+        assert name not in sys.modules  # nothing was imported in the harness's own process
+
+
+def test_a_module_that_fails_fails_the_run_even_when_quick(
+    harness: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "bench_broken.py").write_text(
+        "def rows(settings):\n    raise RuntimeError('a bug in the benchmark')\n",
+        encoding="utf-8",
+    )
+    code = harness.main(["--quick"], registry=["bench_broken", "bench_standin"])  # type: ignore[attr-defined]
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "RuntimeError: a bug in the benchmark" in captured.err  # the child's traceback
+    assert "| fast enough |" in captured.out  # the other module still ran
+    assert captured.out.splitlines()[-1].endswith("FAILED (no rows): bench_broken")

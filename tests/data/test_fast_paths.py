@@ -104,3 +104,75 @@ def test_arrow_tables_report_what_frames_report(
     )
     assert _shape(from_table) == _shape(from_frame)
     assert from_table.passed == (case == "clean")
+
+
+def _column(**fields: object) -> object:
+    from mlgitops.spec.models import ColumnSpec
+
+    return ColumnSpec.model_validate(fields)
+
+
+@pytest.mark.parametrize(
+    ("values", "distinct"),
+    [
+        (["C001", "C002", "C003"], True),
+        (["C001", "C002", "C001"], False),  # short values, compared as numbers
+        (["a", "a\x00"], True),  # zero padding is not content: the length tells them apart
+        (["customer-000000000001", "customer-000000000002"], True),  # longer than a view holds
+        (["customer-000000000001", "customer-000000000001"], False),
+    ],
+)
+def test_unique_text_is_proved_only_when_every_value_differs(
+    values: list[str], distinct: bool
+) -> None:
+    from mlgitops.data.aggregates import clean_missing
+
+    for kind in (pa.string(), pa.large_string()):
+        array = pa.chunked_array([pa.array(values[:1], kind), pa.array(values[1:], kind)])
+        missing = clean_missing(array, _column(type="string"), unique=True)  # type: ignore[arg-type]
+        assert (missing == 0) is distinct, (values, kind)
+
+
+@pytest.mark.parametrize(
+    ("values", "allowed", "expected"),
+    [
+        (["a", "b", "a"], ["a", "b"], 0),
+        (["a", "c"], ["a", "b"], None),  # outside the allowed values: the exact path
+        (["a", None], ["a", "b"], None),  # missing in a column that is not nullable
+        (["a", " "], ["a", " "], None),  # a blank allowed value still counts as missing
+    ],
+)
+def test_category_values_are_settled_by_membership(
+    values: list[str | None], allowed: list[str], expected: int | None
+) -> None:
+    from mlgitops.data.aggregates import clean_missing
+
+    column = _column(type="category", values=allowed)
+    assert clean_missing(pa.chunked_array([pa.array(values)]), column, unique=False) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("values", "nullable", "expected"),
+    [
+        ([1.0, 2.0, 3.0], False, 0),
+        ([1.0, float("nan"), 3.0], True, 1),
+        ([1.0, None, float("nan")], True, 2),  # a null and a NaN are both missing
+        ([1.0, float("nan")], False, None),
+        ([1.0, float("inf")], False, None),
+        ([-1.0, 2.0], False, None),  # below min 0
+        ([float("nan"), None], True, 2),
+    ],
+)
+def test_float_columns_count_nan_and_nulls_and_check_bounds(
+    values: list[float | None], nullable: bool, expected: int | None
+) -> None:
+    import pandas as pd
+
+    from mlgitops.data.aggregates import arrow_column, clean_missing
+
+    column = _column(type="number", min=0, nullable=nullable)
+    from_arrow = pa.chunked_array([pa.array(values, pa.float64())])
+    from_pandas = arrow_column(pd.Series(values, dtype="float64"))
+    assert from_pandas is not None
+    for array in (from_arrow, from_pandas):
+        assert clean_missing(array, column, unique=False) == expected  # type: ignore[arg-type]

@@ -243,3 +243,24 @@ def test_a_saved_report_reads_back_to_the_same_text(
     assert again.to_evidence() == report.to_evidence()
     with pytest.raises(ValueError, match="not a drift report"):
         DriftReport.from_dict({"status": "invalid-data"})
+
+
+def test_a_boolean_arrow_column_counts_as_its_values_would() -> None:
+    """Arrow booleans are counted from two value counts; the histogram matches binning them."""
+    import pyarrow as pa
+
+    rng = np.random.default_rng(7)
+    reference = pd.DataFrame({"flag": (rng.random(3000) < 0.3).astype(np.float64)})
+    profile = build_profile(reference, ["flag"], [], None, "classification")
+    flags = rng.random(2500) < 0.45
+    as_arrow = detect_drift(profile, [pa.table({"flag": pa.array(flags)})], DriftSpec(), None)
+    as_numbers = detect_drift(
+        profile, [pd.DataFrame({"flag": flags.astype(np.float64)})], DriftSpec(), None
+    )
+    (a,), (b,) = as_arrow.features, as_numbers.features
+    assert (a.method, a.drifted) == (b.method, b.drifted)
+    assert a.statistic == pytest.approx(b.statistic, rel=1e-9, abs=1e-12)
+    assert a.current == pytest.approx(b.current)
+    np.testing.assert_array_equal(
+        as_arrow.current_histograms["flag"].counts, as_numbers.current_histograms["flag"].counts
+    )

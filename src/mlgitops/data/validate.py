@@ -13,7 +13,6 @@ import difflib
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -176,6 +175,8 @@ def _validate(
     if workers == 1:
         results = [check(name) for name in present]
     else:
+        from concurrent.futures import ThreadPoolExecutor  # off the start-up path
+
         with ThreadPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(check, present))
     for name, (null_count, found) in zip(present, results, strict=True):

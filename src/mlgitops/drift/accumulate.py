@@ -122,6 +122,25 @@ class NumericAccumulator:
         for start in range(0, values.size, BLOCK):
             self._add_block(values[start : start + BLOCK], whole, nan)
 
+    def add_counts(self, values: np.ndarray, counts: np.ndarray) -> None:
+        """Count each of the distinct `values` (no NaN) `counts[i]` times: a column given by
+        its value counts (a boolean column is two counts, not a million values to bin)."""
+        values = np.asarray(values, dtype=np.float64)
+        counts = np.asarray(counts, dtype=np.int64)
+        present = counts > 0
+        values, counts = values[present], counts[present]
+        self.rows += int(counts.sum())
+        if values.size == 0:
+            return
+        centred = values - self.shift
+        self.sum += float(np.dot(centred, counts))
+        self.sum_squares += float(np.dot(centred * centred, counts))
+        self.min = min(self.min, float(values.min()))
+        self.max = max(self.max, float(values.max()))
+        bins = self.binner.block_indices(values, whole=bool(np.all(values == np.round(values))))
+        np.add.at(self.counts, bins, counts)
+        np.add.at(self.sums, bins, values * counts)
+
     def _add_block(self, values: np.ndarray, whole: bool, nan: bool) -> None:
         centred = values - self.shift
         total = float(centred.sum())

@@ -146,6 +146,10 @@ def _add_arrow_numbers(accumulator: NumericAccumulator, column: Any) -> None:
     import pyarrow.compute as pc
 
     kind = column.type
+    if pa.types.is_boolean(kind) and not column.null_count:  # two counts, nothing to bin
+        trues = int(pc.sum(column).as_py() or 0)
+        accumulator.add_counts(np.array([0.0, 1.0]), np.array([len(column) - trues, trues]))
+        return
     whole = pa.types.is_integer(kind) or pa.types.is_boolean(kind)
     if column.null_count:
         values = pc.fill_null(pc.cast(column, pa.float64()), np.nan)

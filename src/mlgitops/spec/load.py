@@ -95,6 +95,13 @@ class _Files:
     digests: dict[str, str] = field(default_factory=dict)
     pipelines: dict[str, PipelineSpec | None] = field(default_factory=dict)  # by file
     policies: dict[str, PolicyFileSpec | None] = field(default_factory=dict)  # by file
+    # a file named by many models is checked once (resolving links costs a syscall per part)
+    file_problems: dict[tuple[str, str], str | None] = field(default_factory=dict)
+
+    def file_problem(self, relative: str, kind: str) -> str | None:
+        if (relative, kind) not in self.file_problems:
+            self.file_problems[relative, kind] = repo_file_problem(self.root, relative, kind)
+        return self.file_problems[relative, kind]
 
     def read(self, relative: str) -> yamlio.LocatedDocument | None:
         path = self.root / relative
@@ -186,7 +193,7 @@ def load_project(
         if pipeline is not None:
             pipelines[model_name] = pipeline
         for index, policy_path in enumerate(model.policies):
-            problem = repo_file_problem(root, policy_path, "policy file")
+            problem = files.file_problem(policy_path, "policy file")
             if problem:
                 files.diagnostics.append(
                     spec_doc.diagnostic(("models", model_name, "policies", index), problem)
@@ -269,7 +276,7 @@ def _resolve_pipeline(
         return PipelineSpec(
             preprocess=model.preprocess or PreprocessSpec(), estimator=model.estimator
         )
-    problem = repo_file_problem(files.root, model.pipeline, "pipeline file")
+    problem = files.file_problem(model.pipeline, "pipeline file")
     if problem:
         files.diagnostics.append(doc.diagnostic(("models", model_name, "pipeline"), problem))
         return None

@@ -74,6 +74,8 @@ class StrictModel(BaseModel):
         strict=False,
         populate_by_name=False,
         use_attribute_docstrings=True,
+        # validators are built on first use: a command pays only for the models it reads
+        defer_build=True,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -513,6 +514,7 @@ def _check_features(
     return out
 
 
+@functools.lru_cache(maxsize=256)  # many models share a few schedules
 def check_cron(expression: str) -> str | None:
     """GitHub's schedule syntax: five fields, no seconds, at most every five minutes."""
     from croniter import croniter

@@ -84,6 +84,10 @@ def salvage(cls: type[M], value: Any) -> M | None:
     """`value` validated as `cls`, leaving out malformed parts; None when a required part is bad."""
     if not isinstance(value, dict):
         return None
+    try:  # most entries are valid: copy only when parts must be left out
+        return cls.model_validate(value, by_name=False)
+    except ValidationError:
+        pass
     current = copy.deepcopy(value)
     for _ in range(_MAX_ROUNDS):
         try:
