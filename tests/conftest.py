@@ -16,6 +16,15 @@ import pytest
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
+# The suite may itself run inside GitHub Actions (or another CI): what mlgitops does
+# differently there (annotations, step summaries, a lock entry that must be committed)
+# is tested by passing those variables explicitly, so the runner's own are removed here
+# and every test sees the same environment on a laptop and in CI. Subprocesses inherit it.
+for _variable in [name for name in os.environ if name.startswith(("GITHUB_", "RUNNER_"))]:
+    del os.environ[_variable]
+for _variable in ("CI", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_RUNTIME_URL", "ACTIONS_CACHE_URL"):
+    os.environ.pop(_variable, None)
+
 
 def _is_local(address: Any) -> bool:
     if isinstance(address, str):  # AF_UNIX path
