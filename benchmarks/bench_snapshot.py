@@ -14,6 +14,9 @@ benchmarks/.data/ (gitignored, reused between runs), then measures:
 - listing + metadata check: the storage layer's share of that, `storage.list_files`
   of the folder and the size/mtime comparison with the recorded state that lets a
   digest be reused instead of re-hashed (as DVC's state does). Goal: under 0.5 s.
+- training memory: the peak RSS that `locked_frame` (what `run` trains on) adds to a
+  fresh process for a short train window against a window of the whole source.
+  Goal: the short window needs at most a quarter of the whole source's memory.
 
     python benchmarks/bench_snapshot.py [--count 1000] [--size 1048576] [--repeat 3]
 """
@@ -99,7 +102,7 @@ def unchanged_resnapshot(root: Path, state: dict[str, tuple[int, str | None, str
     return rehash
 
 
-def events_dataset(count: int) -> DatasetSpec:
+def events_dataset(count: int, train_days: int | None = None) -> DatasetSpec:
     return DatasetSpec.model_validate(
         {
             "source": f"{FOLDER}/",
@@ -111,7 +114,7 @@ def events_dataset(count: int) -> DatasetSpec:
                 "amount": {"type": "number"},
                 "churned": {"type": "boolean"},
             },
-            "windows": {"train": {"days": count + 1}},
+            "windows": {"train": {"days": train_days or count + 1}},
         }
     )
 
@@ -190,7 +193,63 @@ def measure(count: int, size: int, repeat: int, data_dir: Path) -> list[Row]:
         goal=at_most(0.5),
         note="storage.list_files + size/mtime comparison with the last hash (no file read)",
     )
-    return [hashing, snapshot_row, metadata_row]
+    return [hashing, snapshot_row, metadata_row, training_memory(root, count)]
+
+
+def training_memory(root: Path, count: int) -> Row:
+    """Peak memory of what `run` reads to train: a short train window against the whole
+    source, each locked by a snapshot and read by `locked_frame` in a fresh process."""
+    short = max(count // 30, 2)
+    peaks = {days: _train_read_peak(root, count, days) for days in (short, count + 1)}
+    window, whole = peaks[short], peaks[count + 1]
+    return Row(
+        what=f"training memory, a {short}-day window of {count:,} daily partitions",
+        ours=f"{window / 2**20:,.0f} MiB",
+        theirs=f"the whole source {whole / 2**20:,.0f} MiB",
+        value=window / whole,
+        goal=at_most(0.25, unit=""),
+        note="peak RSS above the process's start (locked_frame in its own process): "
+        "memory follows the window, not the source",
+    )
+
+
+def _train_read_peak(root: Path, count: int, days: int) -> int:
+    """Bytes of peak RSS that reading a `days` window's locked rows adds to a process."""
+    import json
+    import sys
+    import tempfile
+
+    lock, _, _ = snapshot_datasets(root, {"events": events_dataset(count, days)}, ["events"])
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        handle.write(lock.datasets["events"].model_dump_json())
+    script = (
+        "import sys, json\n"
+        "from pathlib import Path\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "import bench_snapshot as b\n"
+        "from mlgitops.lock import LockEntry\n"
+        "from mlgitops.data.snapshot import locked_frame\n"
+        "def rss(key):\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith(key): return int(line.split()[1]) * 1024\n"
+        "import pandas, pyarrow.parquet, mlgitops.data.windows, mlgitops.data.storage\n"
+        "entry = LockEntry.model_validate_json(Path(sys.argv[1]).read_text())\n"
+        "start = rss('VmRSS:')\n"
+        "frame = locked_frame(entry, b.events_dataset(int(sys.argv[3]), int(sys.argv[4])), "
+        "Path(sys.argv[2]))\n"
+        "assert len(frame) == entry.rows\n"
+        "print(json.dumps(rss('VmHWM:') - start))\n"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script, handle.name, str(root), str(count), str(days)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        Path(handle.name).unlink()
+    return int(json.loads(done.stdout))
 
 
 def main() -> None:
