@@ -241,3 +241,14 @@ def _tail(log: Path, lines: int = 30) -> str:
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+@pytest.fixture
+def s3_env(seaweed_s3: SeaweedS3, monkeypatch: pytest.MonkeyPatch) -> SeaweedS3:
+    """The server, with its credentials (and no other AWS setting) in this test's environment."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    for name, value in seaweed_s3.env.items():
+        monkeypatch.setenv(name, value)
+    return seaweed_s3

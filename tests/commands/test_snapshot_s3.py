@@ -12,23 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from seaweed import SECRET_MARKER, SeaweedS3, seaweed_s3
+from seaweed import SECRET_MARKER, SeaweedS3, s3_env, seaweed_s3
 
 from mlgitops.cli import main
 from mlgitops.lock import read_lock
 from tests.data.windowed import write_days, write_windowed_spec
 
-__all__ = ["seaweed_s3"]
+__all__ = ["s3_env", "seaweed_s3"]
 
 
 @pytest.fixture
-def s3(seaweed_s3: SeaweedS3, monkeypatch: pytest.MonkeyPatch) -> SeaweedS3:
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    for name, value in seaweed_s3.env.items():
-        monkeypatch.setenv(name, value)
-    return seaweed_s3
+def s3(s3_env: SeaweedS3) -> SeaweedS3:
+    return s3_env
 
 
 def cli(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any, str]:
