@@ -31,7 +31,7 @@ def run(ctx: Context, *, check: bool = False) -> Outcome:
     from ..ci.sync import apply_changes, workflow_changes
 
     # Compiling needs the spec's shape, not scikit-learn: skip the estimator checks to start fast.
-    project = load_project(ctx.root, check_estimators=False)
+    project = load_project(ctx.root, check_estimators=False, read_data_headers=False)
     compiled = compile_workflows(project)
     changes = workflow_changes(ctx.root, compiled)
     files = [{"path": c.path, "action": c.action, "diff": c.diff} for c in changes]

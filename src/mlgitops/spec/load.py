@@ -152,9 +152,16 @@ class _Files:
 
 
 def load_project(
-    root: Path, *, check_estimators: bool = True, extra_checks: typing.Sequence[ProjectCheck] = ()
+    root: Path,
+    *,
+    check_estimators: bool = True,
+    read_data_headers: bool = True,
+    extra_checks: typing.Sequence[ProjectCheck] = (),
 ) -> Project:
-    """Load and check `root/mlops.yaml`. Raises SpecError with every problem found."""
+    """Load and check `root/mlops.yaml`. Raises SpecError with every problem found.
+
+    `read_data_headers=False` skips comparing declared columns with the data files'
+    headers: for commands that read no data (`compile`), whose start-up it would cost."""
     files = _Files(root)
     if not (root / SPEC_FILE).exists():
         raise SpecError(
@@ -182,7 +189,7 @@ def load_project(
     files.diagnostics += check_names(sections, spec_doc)
     if spec is not None:
         files.diagnostics += check_ci(spec, spec_doc)
-    files.diagnostics += check_datasets(root, sections, spec_doc)
+    files.diagnostics += check_datasets(root, sections, spec_doc, read_headers=read_data_headers)
     pipelines: dict[str, PipelineSpec] = {}
     for model_name, model in sections.models.items():
         files.diagnostics += check_model(sections, model_name, model, spec_doc)

@@ -65,7 +65,11 @@ def _suggest_file(root: Path, relative: str) -> str:
     return suggest(relative, siblings)
 
 
-def check_datasets(root: Path, sections: Sections, doc: yamlio.LocatedDocument) -> list[Diagnostic]:
+def check_datasets(
+    root: Path, sections: Sections, doc: yamlio.LocatedDocument, *, read_headers: bool = True
+) -> list[Diagnostic]:
+    """Dataset references; with `read_headers`, the declared columns against each data
+    file's header (what `validate` and `run` check; `compile` reads no data)."""
     out: list[Diagnostic] = []
     for name, dataset in sections.datasets.items():
         loc: yamlio.Loc = ("datasets", name)
@@ -82,7 +86,9 @@ def check_datasets(root: Path, sections: Sections, doc: yamlio.LocatedDocument) 
         if columns is None:
             continue  # malformed columns are reported already
         read_from, header = (
-            (dataset.path, _header(root, dataset.path, loc, doc, out))
+            (dataset.path or dataset.source or "", None)
+            if not read_headers
+            else (dataset.path, _header(root, dataset.path, loc, doc, out))
             if problem is None and dataset.path
             else _source_header(root, dataset, loc, doc, out)
         )
