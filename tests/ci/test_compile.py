@@ -215,6 +215,8 @@ def test_release_workflow_publishes_on_production_changes() -> None:
     assert release_step["run"].strip() == "mlgitops release"
     assert release_step["env"] == {"GITHUB_TOKEN": "${{ github.token }}"}
     assert all("env" not in step for step in job["steps"][:-1])  # the token reaches one step
+    # the whole registry (and the data lock) is verified before anything is released
+    assert job["steps"][-2]["run"].strip() == "mlgitops verify"
 
 
 @pytest.mark.parametrize(

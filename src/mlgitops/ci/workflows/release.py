@@ -1,5 +1,6 @@
 """The release workflow: merging a change to `models/*/production.yaml` is the
-deployment. `mlgitops release` verifies the production artifacts' digests,
+deployment. `mlgitops verify` checks the whole registry and the data lock first;
+`mlgitops release` then verifies the production artifacts' digests,
 boots `mlgitops serve` on them and replays the rows recorded at registration,
 then publishes one GitHub release per production version and records a
 deployment to the `production` environment."""
@@ -34,6 +35,8 @@ def release_workflow(spec: Spec) -> Workflow:
             # reach a job that publishes (cache poisoning).
             *setup(spec.ci, pip_cache=False),
             Step("Install the serving extras", run=SERVING_INSTALL),
+            # the whole registry and the data lock, not only the versions being released
+            Step("Verify the registry", run="mlgitops verify"),
             Step(
                 "Verify digests, replay recorded rows through the server, publish releases",
                 run="mlgitops release",
