@@ -5,10 +5,10 @@ checked against GitHub's API description. Drift is found on the newest window, t
 snapshots afresh and learns from the new days, and `mlgitops promote --with-snapshot` pushes one
 commit holding the new version and the new lock, in one pull request; a second run updates it.
 
-Two translations for act, which knows neither: the self-repository `uses: $/…` call of the
-per-model workflow becomes `./…` (the same file at the same commit), and `ci.install` becomes
-`mlgitops --version` (the stand-in setup-python puts the test's environment on PATH; an offline
-runner cannot `pip install`). The fake GitHub listens on loopback, so act keeps the host's
+Two settings for act, as a user of an older runner would write them: `ci.reusable: local` (act
+does not know the self-repository `uses: $/…`, so the per-model workflow is called as `./…`),
+and `ci.install: mlgitops --version` (the stand-in setup-python puts the test's environment on
+PATH; an offline runner cannot `pip install`). The fake GitHub listens on loopback, so act keeps the host's
 loopback here; every action is still a local stand-in.
 """
 
@@ -51,7 +51,9 @@ def _windowed_project(root: Path) -> None:
     spec = root / "mlops.yaml"
     text = spec.read_text(encoding="utf-8")
     text = text.replace(
-        "project: windowed\n", "project: windowed\nci:\n  install: mlgitops --version\n", 1
+        "project: windowed\n",
+        "project: windowed\nci:\n  install: mlgitops --version\n  reusable: local\n",
+        1,
     )
     spec.write_text(
         text.replace(
@@ -82,10 +84,7 @@ def loop_repo(tmp_path: Path) -> tuple[GitRepo, Path, bytes]:
     called = workflows["mlgitops-drift-model.yml"]
     assert 'mlgitops snapshot "$DATASET"' in called
     assert 'mlgitops promote "$MODEL" --with-snapshot' in called
-    assert "uses: $/.github/workflows/mlgitops-drift-model.yml" in workflows["mlgitops-drift.yml"]
-    workflows["mlgitops-drift.yml"] = workflows["mlgitops-drift.yml"].replace(
-        "uses: $/", "uses: ./"
-    )
+    assert "uses: ./.github/workflows/mlgitops-drift-model.yml" in workflows["mlgitops-drift.yml"]
     write_workflows(root, workflows)
     repo.commit("the first month of events, v1 in production")
     # then ten new days land in the source, labels and all: nobody edits the training data
