@@ -97,13 +97,7 @@ def _numbers(
     low, high = extremes["min"].as_py(), extremes["max"].as_py()
     if low is None:
         return missing
-    if floating and (low == float("-inf") or high == float("inf")):
-        return None
-    if column.min is not None and low < column.min:
-        return None
-    if column.max is not None and high > column.max:
-        return None
-    return missing
+    return missing if _within_bounds(low, high, column) else None
 
 
 def _floats(array: pa.ChunkedArray, column: ColumnSpec) -> int | None:
@@ -122,13 +116,16 @@ def _floats(array: pa.ChunkedArray, column: ColumnSpec) -> int | None:
         if missing
         else (float(values.min()), float(values.max()))
     )
+    return missing if _within_bounds(low, high, column) else None
+
+
+def _within_bounds(low: float, high: float, column: ColumnSpec) -> bool:
+    """The column's present values, from their extremes: finite and inside its bounds."""
     if low == float("-inf") or high == float("inf"):
-        return None
+        return False
     if column.min is not None and low < column.min:
-        return None
-    if column.max is not None and high > column.max:
-        return None
-    return missing
+        return False
+    return column.max is None or high <= column.max
 
 
 def _text(array: pa.ChunkedArray, column: ColumnSpec, *, unique: bool) -> int | None:
