@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 from .. import yamlio
@@ -12,6 +11,7 @@ from ..errors import Diagnostic
 from ..registries import CLASSIFICATION_METRICS, REGRESSION_METRICS
 from .headers import DataHeaders
 from .models import DatasetSpec, ModelSpec, PolicyFileSpec, Spec, check_name
+from .schedules import croniter_valid
 from .sections import Sections
 from .shape_errors import suggest
 
@@ -346,7 +346,12 @@ def _check_header(
 
 
 def check_model(
-    sections: Sections, name: str, model: ModelSpec, doc: yamlio.LocatedDocument
+    sections: Sections,
+    name: str,
+    model: ModelSpec,
+    doc: yamlio.LocatedDocument,
+    *,
+    valid_schedule: Callable[[str], bool] = croniter_valid,
 ) -> list[Diagnostic]:
     loc: yamlio.Loc = ("models", name)
     out: list[Diagnostic] = []
@@ -387,7 +392,7 @@ def check_model(
                 message = f"gate on '{metric}', which is not in metrics; add '{metric}' to metrics"
             out.append(doc.diagnostic((*loc, "gates", metric), message, key=True))
     if model.drift is not None and model.drift.schedule is not None:
-        problem = check_cron(model.drift.schedule)
+        problem = check_cron(model.drift.schedule, valid_schedule)
         if problem:
             out.append(doc.diagnostic((*loc, "drift", "schedule"), problem))
     performance = model.drift.performance if model.drift is not None else None
@@ -523,15 +528,14 @@ def _check_features(
     return out
 
 
-@functools.lru_cache(maxsize=256)  # many models share a few schedules
-def check_cron(expression: str) -> str | None:
-    """GitHub's schedule syntax: five fields, no seconds, at most every five minutes."""
-    from croniter import croniter
+def check_cron(expression: str, valid: Callable[[str], bool] = croniter_valid) -> str | None:
+    """GitHub's schedule syntax: five fields, no seconds, at most every five minutes.
 
+    `valid` is croniter's verdict (`KnownSchedules.valid` remembers it between runs)."""
     fields = expression.split()
     if len(fields) != 5:
         return f"cron schedule '{expression}' must have 5 fields (minute hour day month weekday)"
-    if not croniter.is_valid(expression):
+    if not valid(expression):
         return f"'{expression}' is not a valid cron schedule"
     if fields[0] in ("*", "*/1", "*/2", "*/3", "*/4"):
         return f"'{expression}' runs more often than every 5 minutes, GitHub's shortest interval"
