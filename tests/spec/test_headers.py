@@ -67,7 +67,7 @@ def _no_reads(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _settled(monkeypatch: pytest.MonkeyPatch) -> None:
     # files written by a test are seconds old at most: let them count as settled
-    monkeypatch.setattr(headers, "_SETTLE_NS", 0)
+    monkeypatch.setattr(headers, "SETTLE_NS", 0)
 
 
 @pytest.mark.parametrize(
@@ -201,7 +201,7 @@ def test_another_version_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_a_file_changed_just_now_is_not_remembered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(headers, "_SETTLE_NS", 60_000_000_000)
+    monkeypatch.setattr(headers, "SETTLE_NS", 60_000_000_000)
     _spec(tmp_path, ["x", "y"], ["x", "y"])
     _write_csv(tmp_path, ["x", "y"])
     _write_parquet(tmp_path, ["x", "y"])

@@ -32,7 +32,7 @@ CACHE_FILE = "data-headers.json"
 _MAX_CACHE_BYTES = 32 << 20  # far above any real cache; more is not ours
 # a file changed this recently may change again within the file system's time
 # resolution without its stamp showing it: read it again next time
-_SETTLE_NS = 2_000_000_000
+SETTLE_NS = 2_000_000_000
 
 Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 Entry = tuple[Stamp, tuple[str, ...]]
@@ -71,7 +71,7 @@ class DataHeaders:
         names = read_columns(path, relative)  # raises with what is wrong
         if info is None:
             return names
-        if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) >= _SETTLE_NS:
+        if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) >= SETTLE_NS:
             self._used[relative] = (_stamp(info), tuple(names))
         return names
 
