@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .. import __version__, paths
 from ..errors import MlgitopsError
+from ..versions import installed_version
 
 FORMAT_VERSION = 1
 CACHE_FILE = "data-headers.json"
@@ -101,13 +102,7 @@ def _stamp(info: os.stat_result) -> Stamp:
 
 def _versions() -> dict[str, str]:
     """What reading a header depends on besides the file: this mlgitops and pyarrow."""
-    from importlib import metadata
-
-    try:
-        pyarrow = metadata.version("pyarrow")
-    except metadata.PackageNotFoundError:
-        pyarrow = ""
-    return {"mlgitops": __version__, "pyarrow": pyarrow}
+    return {"mlgitops": __version__, "pyarrow": installed_version("pyarrow") or ""}
 
 
 def _read(root: Path, versions: dict[str, str]) -> dict[str, Entry]:

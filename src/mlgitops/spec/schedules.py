@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .. import paths
 from ..errors import MlgitopsError
+from ..versions import installed_version
 
 MEMO_DIR = "schedule-checks"
 
@@ -41,14 +42,9 @@ class KnownSchedules:
         return self._verdicts[expression]
 
     def _marker(self, expression: str) -> Path | None:
-        from importlib import metadata
-
         root = self._root
-        if root is None:
-            return None
-        try:
-            version = metadata.version("croniter")
-        except metadata.PackageNotFoundError:
+        version = installed_version("croniter")
+        if root is None or version is None:
             return None
         key = hashlib.sha256(f"{version}\n{expression}".encode()).hexdigest()
         marker = root / paths.WORKSPACE_DIR / "cache" / MEMO_DIR / key
