@@ -182,8 +182,14 @@ def _fail(exc: MlgitopsError, context: Context) -> int:
 
 
 def _emit(outcome: Outcome, context: Context) -> None:
+    from .text import unwrapped_line
+
+    lines = [] if context.json_output else [unwrapped_line(r) for r in outcome.renderables]
     if context.json_output:
         print(json.dumps(outcome.data, indent=2, default=str, sort_keys=False))
+    elif all(line is not None for line in lines):
+        # what the console would print, without importing rich (start-up)
+        _write_lines([line for line in lines if line is not None])
     else:
         from rich.text import Text
 
@@ -205,6 +211,18 @@ def _emit(outcome: Outcome, context: Context) -> None:
             with Path(context.environ["GITHUB_OUTPUT"]).open("a", encoding="utf-8") as handle:
                 for key, value in outcome.outputs.items():
                     handle.write(_output_line(key, value))
+
+
+def _write_lines(lines: list[str]) -> None:
+    """Write and flush as rich's console does, a closed pipe included (exit 1, quietly)."""
+    try:
+        for line in lines:
+            sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(1) from None
 
 
 def _output_line(key: str, value: str) -> str:

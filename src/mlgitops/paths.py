@@ -25,6 +25,12 @@ from typing import BinaryIO
 
 from .errors import BadInputError
 
+# where things live, named here so that the compiler can name them without importing the
+# modules that read and write them (`workspace.py`, `registry.py`)
+WORKSPACE_DIR = ".mlgitops"  # the local workspace, never committed
+REGISTRY_DIR = "models"
+PRODUCTION = "production.yaml"  # in each model's registry folder: the production pointer
+
 # a name that is a file of one directory on every system: no separators, no dot files,
 # no control or look-alike characters
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,254}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class ProgressTask(Protocol):
@@ -45,26 +45,43 @@ class _RichTask:
 
 
 class RichReporter:
-    """Progress bars on stderr, only when stderr is a terminal."""
+    """Progress bars on stderr, only when stderr is a terminal.
+
+    rich is imported and the live display started when the first task is added:
+    a command that reports no progress (`validate`) pays for neither."""
 
     def __init__(self) -> None:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        from .text import console
-
-        self._progress = Progress(
-            # descriptions name models and files: text, never markup
-            TextColumn("{task.description}", markup=False),
-            BarColumn(),
-            TimeElapsedColumn(),
-            console=console(stderr=True),
-            transient=True,
-        )
+        self._progress: Any = None
+        self._running = False
 
     @contextmanager
     def running(self) -> Iterator[RichReporter]:
-        with self._progress:
+        self._running = True
+        try:
             yield self
+        finally:
+            self._running = False
+            if self._progress is not None:
+                self._progress.stop()
 
     def task(self, description: str, total: int | None) -> ProgressTask:
+        if self._progress is None:
+            self._progress = _progress()
+            if self._running:
+                self._progress.start()
         return _RichTask(self._progress, self._progress.add_task(description, total=total))
+
+
+def _progress() -> Any:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .text import console
+
+    return Progress(
+        # descriptions name models and files: text, never markup
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console(stderr=True),
+        transient=True,
+    )

@@ -33,8 +33,8 @@ from .evidence import CandidateEvidence
 from .manifest import MANIFEST as MANIFEST
 from .manifest import Manifest, parse_manifest
 
-REGISTRY_DIR = "models"
-PRODUCTION = "production.yaml"
+REGISTRY_DIR = paths.REGISTRY_DIR
+PRODUCTION = paths.PRODUCTION
 ARTIFACTS = (
     "model.onnx",
     "metrics.json",

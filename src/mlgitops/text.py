@@ -17,6 +17,8 @@ Only this module imports nothing heavy: rich is imported where a console is made
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 MAX_VALUE_CHARS = 200  # one value in a report; the file keeps all of it
+_PLAIN_LINE = re.compile(r"(?:[ -~]*[!-~])?")  # printable ASCII, not ending in a space
 
 # characters that start Markdown inline syntax (backslash-escaped; CommonMark allows
 # a backslash before any ASCII punctuation); `_` inside a word (log_loss) is no emphasis,
@@ -61,6 +64,26 @@ def plain(value: object, style: str = "") -> Text:
     from rich.text import Text
 
     return Text(str(value), style=style)
+
+
+def unwrapped_line(value: object, streams: tuple[int, ...] = (0, 1, 2)) -> str | None:
+    """`value` when it is a plain `str` that `console()` would print as it is, on one line;
+    else None (print it through the console then).
+
+    Printable ASCII only (no control codes to strip, one column a character), no trailing
+    space, and shorter than any width rich could choose ($COLUMNS, the size of a terminal
+    on stdin, stdout or stderr, or 80): such a line is never wrapped. Writing it directly
+    spares a command that prints one short message the import of rich."""
+    if type(value) is not str or not _PLAIN_LINE.fullmatch(value):
+        return None
+    widths = [80]
+    columns = os.environ.get("COLUMNS")
+    if columns is not None and columns.isdigit():
+        widths.append(int(columns))
+    for stream in streams:
+        with contextlib.suppress(AttributeError, ValueError, OSError):  # not a terminal
+            widths.append(os.get_terminal_size(stream).columns or 80)
+    return value if len(value) < min(widths) else None
 
 
 def console(**options: Any) -> Console:

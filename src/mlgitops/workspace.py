@@ -29,14 +29,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import atomic, paths
 from .errors import BadInputError
-from .evidence import CandidateEvidence
 
 if TYPE_CHECKING:
     from .drift.report import DriftReport
+    from .evidence import CandidateEvidence
     from .execute.results import RunRecord
     from .policy.report import PolicyRecord
 
-WORKSPACE_DIR = ".mlgitops"
+WORKSPACE_DIR = paths.WORKSPACE_DIR
 RESULT_FILE = "result.json"
 EVIDENCE_FILE = "evidence.json"
 DRIFT_RECORD_VERSION = 1
@@ -177,6 +177,8 @@ def read_run_record(root: Path, model: str) -> RunRecord | None:
 
 def load_candidate_evidence(root: Path, model: str) -> CandidateEvidence | None:
     """The evidence of the model's last candidate, or None when `run` has not made one."""
+    from .evidence import CandidateEvidence  # its models cost start-up to commands without one
+
     path = candidate_dir(root, model) / EVIDENCE_FILE
     shown = _show(path, root)
     hint = f"run `mlgitops run {model}` again to rebuild the candidate"

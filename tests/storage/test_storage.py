@@ -435,3 +435,24 @@ def test_a_url_that_is_not_object_storage_is_bad_input(
     with pytest.raises(MlgitopsError, match=message) as refused:
         list_files(source, {}, root=tmp_path)
     assert refused.value.exit_code == EXIT_BAD_INPUT
+
+
+def test_a_folder_walk_judges_every_kind_of_entry(repo_with_outside: Path) -> None:
+    """Plain files are listed, links are followed (inside only), anything else is skipped."""
+    import os
+
+    folder = repo_with_outside / "data/events/day=1"
+    (folder / "to-inside.csv").symlink_to(repo_with_outside / "data/events/day=1/part.csv")
+    (folder / "broken.csv").symlink_to(folder / "missing.csv")
+    os.mkfifo(folder / "pipe.csv")
+    (folder / "sub").mkdir()
+    (folder / "sub/deeper.csv").write_text("a\n2\n")
+    listed = list_files("data/events", {}, root=repo_with_outside)
+    assert [f.url for f in listed] == [
+        "data/events/day=1/part.csv",
+        "data/events/day=1/sub/deeper.csv",
+        "data/events/day=1/to-inside.csv",
+    ]
+    (folder / "escape.csv").symlink_to(repo_with_outside.parent / "outside/secret.csv")
+    with pytest.raises(OutsideRepositoryError, match="outside the repository"):
+        list_files("data/events", {}, root=repo_with_outside)

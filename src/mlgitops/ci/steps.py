@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..paths import WORKSPACE_DIR
 from ..spec.models import CISpec
-from ..workspace import WORKSPACE_DIR
 from .actions import CACHE, CHECKOUT, DOWNLOAD_ARTIFACT, SETUP_PYTHON, UPLOAD_ARTIFACT
 from .emit import Value
 from .workflow import Step

@@ -10,11 +10,12 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from rich.console import RenderableType
+from typing import TYPE_CHECKING, Any
 
 from ..progress import NullReporter, Reporter
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType  # rich loads only when something is rendered
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from rich.text import Text
-
 from ..errors import EXIT_CHECK_FAILED, EXIT_OK
 from ..spec import load_project
 from . import Annotation, Context, Outcome
@@ -42,6 +40,8 @@ def run(ctx: Context, *, check: bool = False) -> Outcome:
                 {"ok": True, "stale": [], "workflows": sorted(compiled)},
                 [f"workflows are current ({len(compiled)} generated from mlops.yaml)"],
             )
+        from rich.text import Text
+
         renderables: list[Any] = [
             Text(change.diff.rstrip("\n"), no_wrap=True) for change in changes
         ]

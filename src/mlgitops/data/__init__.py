@@ -1,13 +1,31 @@
 """Data files: read them (`read.py`), check them against the spec (`validate.py`), report (`report.py`).
 
-Importing this package is cheap; pandas and pyarrow load when a function runs.
+Importing this package is cheap: each name here is imported when first used
+(`validate` needs only the storage checks), and pandas and pyarrow load when a
+function runs.
 """
 
 from __future__ import annotations
 
-from .read import read_columns, read_table
-from .report import DataFailure, DataValidationReport, Example
-from .validate import check_totals, coerce_frame, validate_frame
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .read import read_columns, read_table
+    from .report import DataFailure, DataValidationReport, Example
+    from .validate import check_totals, coerce_frame, validate_frame
+
+# name -> the module that defines it
+_HOMES = {
+    "DataFailure": "report",
+    "DataValidationReport": "report",
+    "Example": "report",
+    "check_totals": "validate",
+    "coerce_frame": "validate",
+    "read_columns": "read",
+    "read_table": "read",
+    "validate_frame": "validate",
+}
 
 __all__ = [
     "DataFailure",
@@ -19,3 +37,12 @@ __all__ = [
     "read_table",
     "validate_frame",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value  # looked up once
+    return value

@@ -32,6 +32,7 @@ from .references import (
     check_policy,
     repo_file_problem,
 )
+from .schedules import KnownSchedules
 from .sections import sections_of
 from .shape_errors import shape_diagnostics, suggest
 from .tuning import check_tuning_settings
@@ -191,8 +192,11 @@ def load_project(
         files.diagnostics += check_ci(spec, spec_doc)
     files.diagnostics += check_datasets(root, sections, spec_doc, read_headers=read_data_headers)
     pipelines: dict[str, PipelineSpec] = {}
+    schedules = KnownSchedules(root)
     for model_name, model in sections.models.items():
-        files.diagnostics += check_model(sections, model_name, model, spec_doc)
+        files.diagnostics += check_model(
+            sections, model_name, model, spec_doc, valid_schedule=schedules.valid
+        )
         files.diagnostics += check_tuning_settings(
             model, spec_doc, ("models", model_name, "tuning")
         )

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 from .. import yamlio
 from ..errors import Diagnostic
 from ..registries import CLASSIFICATION_METRICS, REGRESSION_METRICS
+from .headers import DataHeaders
 from .models import DatasetSpec, ModelSpec, PolicyFileSpec, Spec, check_name
+from .schedules import croniter_valid
 from .sections import Sections
 from .shape_errors import suggest
 
@@ -71,6 +72,7 @@ def check_datasets(
     """Dataset references; with `read_headers`, the declared columns against each data
     file's header (what `validate` and `run` check; `compile` reads no data)."""
     out: list[Diagnostic] = []
+    headers = DataHeaders.load(root) if read_headers else None
     for name, dataset in sections.datasets.items():
         loc: yamlio.Loc = ("datasets", name)
         out += check_source(dataset, loc, doc)
@@ -87,10 +89,10 @@ def check_datasets(
             continue  # malformed columns are reported already
         read_from, header = (
             (dataset.path or dataset.source or "", None)
-            if not read_headers
-            else (dataset.path, _header(root, dataset.path, loc, doc, out))
+            if headers is None
+            else (dataset.path, _header(headers, dataset.path, loc, doc, out))
             if problem is None and dataset.path
-            else _source_header(root, dataset, loc, doc, out)
+            else _source_header(headers, dataset, loc, doc, out)
         )
         if dataset.target not in columns:
             example = f"e.g. '{dataset.target}: {{type: number}}'"
@@ -116,6 +118,8 @@ def check_datasets(
                         f"unknown column '{column}'" + suggest(column, columns),
                     )
                 )
+    if headers is not None:
+        headers.save()
     return out
 
 
@@ -263,7 +267,7 @@ def check_current_paths(root: Path, spec: Spec, doc: yamlio.LocatedDocument) -> 
 
 
 def _header(
-    root: Path,
+    headers: DataHeaders,
     relative: str,
     loc: yamlio.Loc,
     doc: yamlio.LocatedDocument,
@@ -271,18 +275,17 @@ def _header(
     key: str = "path",
 ) -> list[str] | None:
     """The data file's column names (its header only: cheap), or None with the reason in `out`."""
-    from ..data.read import read_columns
     from ..errors import DataFileError
 
     try:
-        return read_columns(root / relative, relative)
+        return headers.columns(relative)
     except DataFileError as exc:
         out.append(doc.diagnostic((*loc, key), exc.message))
         return None
 
 
 def _source_header(
-    root: Path,
+    headers: DataHeaders,
     dataset: DatasetSpec,
     loc: yamlio.Loc,
     doc: yamlio.LocatedDocument,
@@ -298,11 +301,11 @@ def _source_header(
     if source is None or _is_url(source) or bad_relative_path(source):
         return shown, None
     try:
-        first = list_files(source, dataset.storage, root=root)[0]
+        first = list_files(source, dataset.storage, root=headers.root)[0]
     except MlgitopsError as exc:
         out.append(doc.diagnostic((*loc, "source"), exc.message))
         return shown, None
-    return first.url, _header(root, first.url, loc, doc, out, key="source")
+    return first.url, _header(headers, first.url, loc, doc, out, key="source")
 
 
 def _check_header(
@@ -343,7 +346,12 @@ def _check_header(
 
 
 def check_model(
-    sections: Sections, name: str, model: ModelSpec, doc: yamlio.LocatedDocument
+    sections: Sections,
+    name: str,
+    model: ModelSpec,
+    doc: yamlio.LocatedDocument,
+    *,
+    valid_schedule: Callable[[str], bool] = croniter_valid,
 ) -> list[Diagnostic]:
     loc: yamlio.Loc = ("models", name)
     out: list[Diagnostic] = []
@@ -384,7 +392,7 @@ def check_model(
                 message = f"gate on '{metric}', which is not in metrics; add '{metric}' to metrics"
             out.append(doc.diagnostic((*loc, "gates", metric), message, key=True))
     if model.drift is not None and model.drift.schedule is not None:
-        problem = check_cron(model.drift.schedule)
+        problem = check_cron(model.drift.schedule, valid_schedule)
         if problem:
             out.append(doc.diagnostic((*loc, "drift", "schedule"), problem))
     performance = model.drift.performance if model.drift is not None else None
@@ -520,15 +528,14 @@ def _check_features(
     return out
 
 
-@functools.lru_cache(maxsize=256)  # many models share a few schedules
-def check_cron(expression: str) -> str | None:
-    """GitHub's schedule syntax: five fields, no seconds, at most every five minutes."""
-    from croniter import croniter
+def check_cron(expression: str, valid: Callable[[str], bool] = croniter_valid) -> str | None:
+    """GitHub's schedule syntax: five fields, no seconds, at most every five minutes.
 
+    `valid` is croniter's verdict (`KnownSchedules.valid` remembers it between runs)."""
     fields = expression.split()
     if len(fields) != 5:
         return f"cron schedule '{expression}' must have 5 fields (minute hour day month weekday)"
-    if not croniter.is_valid(expression):
+    if not valid(expression):
         return f"'{expression}' is not a valid cron schedule"
     if fields[0] in ("*", "*/1", "*/2", "*/3", "*/4"):
         return f"'{expression}' runs more often than every 5 minutes, GitHub's shortest interval"

@@ -7,7 +7,7 @@ deployment to the `production` environment."""
 
 from __future__ import annotations
 
-from ...registry import PRODUCTION, REGISTRY_DIR
+from ...paths import PRODUCTION, REGISTRY_DIR
 from ...spec import Spec
 from ..matrix import labels
 from ..steps import setup

@@ -11,17 +11,42 @@
 
 Local paths stay inside the repository (`local.py`); remote ones go through
 fsspec (`remote.py`); every message passes through `secrets.redact`.
-fsspec and its libraries are imported only when a remote URL is used.
+fsspec and its libraries are imported only when a remote URL is used, and each
+name here only when it is first used (`validate` needs the secrets checks alone).
 """
 
 from __future__ import annotations
 
-from .errors import SNAPSHOT_HINT, SourceNotFoundError, StaleSnapshotError, StorageError
-from .fetch import CACHE_DIR, cache_path, fetch
-from .files import StoredFile, hash_file, list_files, open_file
-from .local import OutsideRepositoryError
-from .remote import is_remote
-from .secrets import check_storage_options, redact, strip_url_credentials
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .cache import CACHE_DIR, cache_path, fetch
+    from .errors import SNAPSHOT_HINT, SourceNotFoundError, StaleSnapshotError, StorageError
+    from .files import StoredFile, hash_file, list_files, open_file
+    from .local import OutsideRepositoryError
+    from .remote import is_remote
+    from .secrets import check_storage_options, redact, strip_url_credentials
+
+# name -> the module that defines it
+_HOMES = {
+    "SNAPSHOT_HINT": "errors",
+    "SourceNotFoundError": "errors",
+    "StaleSnapshotError": "errors",
+    "StorageError": "errors",
+    "CACHE_DIR": "cache",
+    "cache_path": "cache",
+    "fetch": "cache",
+    "StoredFile": "files",
+    "hash_file": "files",
+    "list_files": "files",
+    "open_file": "files",
+    "OutsideRepositoryError": "local",
+    "is_remote": "remote",
+    "check_storage_options": "secrets",
+    "redact": "secrets",
+    "strip_url_credentials": "secrets",
+}
 
 __all__ = [
     "CACHE_DIR",
@@ -41,3 +66,12 @@ __all__ = [
     "redact",
     "strip_url_credentials",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value  # looked up once
+    return value

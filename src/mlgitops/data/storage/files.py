@@ -11,7 +11,6 @@ from typing import Any, BinaryIO, cast
 from . import local, remote
 from .digest import sha256_stream
 from .errors import SourceNotFoundError
-from .fetch import hash_into_cache
 
 
 @dataclass(frozen=True)
@@ -76,6 +75,8 @@ def hash_file(url: str, storage: Mapping[str, Any], *, root: Path) -> str:
     digest), so fetching it afterwards does not download it again.
     """
     if remote.is_remote(url):
+        from .cache import hash_into_cache  # imports the lock's records: not needed to list
+
         return hash_into_cache(url, storage, root=root)
     with open_file(url, storage, root=root) as handle:
         digest, _ = sha256_stream(handle)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path, PurePosixPath
+from stat import S_ISLNK, S_ISREG
 
 from ...errors import BadInputError
 from .errors import SourceNotFoundError
@@ -101,11 +102,25 @@ def _walk(folder: Path, base: Path) -> list[Path]:
             if is_hidden((name,)):
                 continue
             path = here / name
-            if resolve_inside(base, path.relative_to(base).as_posix()).is_file():
+            if _is_file_inside(path, base):
                 found.append(path)
         for name in dirnames:
             resolve_inside(base, (here / name).relative_to(base).as_posix())
     return found
+
+
+def _is_file_inside(path: Path, base: Path) -> bool:
+    """Whether `path`, an entry of a directory already resolved inside `base`, is a file there.
+
+    Only a symbolic link can lead elsewhere: it is resolved (and refused when it leaves
+    the repository); any other entry is judged by one lstat, not a walk up every part."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return False  # gone since the directory was listed
+    if S_ISLNK(mode):
+        return resolve_inside(base, path.relative_to(base).as_posix()).is_file()
+    return S_ISREG(mode)
 
 
 def _lexical(base: Path, relative: PurePosixPath) -> Path:

@@ -12,11 +12,13 @@ environment value. Every storage error passes through it before anyone sees it.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import logging
 
 REDACTED = "***"
 
@@ -162,6 +164,8 @@ def redact_library_logs() -> None:
     (`botocore.endpoint`) that reach the root's handlers; the record factory
     sees every record as it is made, whoever handles it later.
     """
+    import logging  # only the storage libraries log: not needed to check a spec
+
     global _installed
     if _installed:
         return
