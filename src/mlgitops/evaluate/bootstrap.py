@@ -22,11 +22,13 @@ shortcuts keep this cheap:
 
 Every model is scored on the same resamples, so a difference of two models'
 metrics is a paired difference. Point values are the same functions at unit
-weights and agree with scikit-learn's (tests check to 1e-9).
+weights (roc_auc's counted in whole numbers over one sort of the scores, which
+the score bins reuse) and agree with scikit-learn's (tests check to 1e-9).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -110,13 +112,19 @@ def resample_metrics(
             for name, values in _label_metrics(_confusion(sampled, truth, models, i), label, truth):
                 draws[i][name] = values
     binned = bool(scored) and truth.rows * resamples > EXACT_CELLS and _binnable(truth, scored)
+    # a binary model's scores sorted once: its point roc_auc and its score bins read them
+    ranked = binned or "roc_auc" in scored
+    rankings = [_binary_ranking(truth, model) if ranked else None for model in models]
     if scored:
         ones = np.ones((1, truth.rows))
+        weighted = [name for name in scored if name != "roc_auc"]
         for i, model in enumerate(models):
-            for name, values in _score_metrics(truth, model, ones, scored).items():
+            for name, values in _score_metrics(truth, model, ones, weighted).items():
                 points[i][name] = float(values[0])
+            if "roc_auc" in scored:
+                points[i]["roc_auc"] = _point_auc(truth, model, rankings[i])
     if binned:
-        cell_draws = _binned_draws(truth, models, scored, resamples, score_rng)
+        cell_draws = _binned_draws(truth, models, scored, resamples, score_rng, rankings)
         for i in range(len(models)):
             for name in scored:
                 draws[i][name] = cell_draws[i][name] + points[i][name]
@@ -232,10 +240,56 @@ def _binnable(truth: Truth, names: Sequence[str]) -> bool:
     return len(truth.classes) == 2 or "roc_auc" not in names
 
 
-def _quantile_bins(values: np.ndarray, bins: int) -> np.ndarray:
-    """Bin index per value by quantiles; equal values always share a bin."""
+@dataclass(frozen=True)
+class _Ranked:
+    """Scores sorted once: the order that sorts them (ties in any order) and the sorted values."""
+
+    order: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def of(cls, scores: np.ndarray) -> _Ranked:
+        # ties are grouped wherever the ranks are read, so an unstable (faster) sort will do
+        order = np.argsort(scores)
+        values = scores[order]
+        if len(values) and values[-1] != values[-1]:
+            # NaN (sorted last) never equals itself: each is its own group, and the row
+            # order among them counts; keep the stable order `weighted_auc` reads
+            order = np.argsort(scores, kind="stable")
+            values = scores[order]
+        return cls(order, values)
+
+
+def _binary_ranking(truth: Truth, model: Outputs) -> _Ranked | None:
+    if truth.task != "classification" or len(truth.classes) != 2 or model.proba is None:
+        return None
+    return _Ranked.of(model.proba[:, 1 if truth.positive is None else truth.positive])
+
+
+def _quantile_bins(ranked: _Ranked, bins: int) -> np.ndarray:
+    """Bin index per value (in the scores' own order) by quantiles; equal values share a bin.
+
+    The same bins as `searchsorted(edges, values, side="right")`, read off the sorted
+    values: a value's bin is the number of edges at or below it.
+    """
+    values = ranked.values
     edges = np.unique(np.quantile(values, np.linspace(0.0, 1.0, bins + 1)[1:-1]))
-    return np.searchsorted(edges, values, side="right")
+    first = np.searchsorted(values, edges, side="left")  # where each edge's bin starts
+    in_order = np.repeat(np.arange(len(edges) + 1), np.diff(np.r_[0, first, len(values)]))
+    out = np.empty(len(values), dtype=np.intp)
+    out[ranked.order] = in_order
+    return out
+
+
+def _cells(code: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`np.unique(code, return_inverse=True, return_counts=True)` for codes in [0, size)."""
+    if size > 4 * len(code) + 4096:  # a sparse code range: counting every code would cost more
+        return np.unique(code, return_inverse=True, return_counts=True)
+    counts = np.bincount(code, minlength=size)
+    cells = np.flatnonzero(counts)
+    lookup = np.zeros(size, dtype=np.intp)
+    lookup[cells] = np.arange(len(cells))
+    return cells, lookup[code], counts[cells]
 
 
 def _binned_draws(
@@ -244,6 +298,7 @@ def _binned_draws(
     names: Sequence[str],
     resamples: int,
     rng: np.random.Generator,
+    rankings: Sequence[_Ranked | None],
 ) -> list[dict[str, np.ndarray]]:
     """Per model and metric: resampled value minus its value on all cells."""
     classification = truth.task == "classification"
@@ -252,13 +307,12 @@ def _binned_draws(
     code = truth.y.astype(np.int64) if classification else np.zeros(truth.rows, dtype=np.int64)
     scale = classes
     model_bins = []
-    for model in models:
-        key = _bin_key(truth, model)
-        b = _quantile_bins(key, per_model)
+    for model, ranked in zip(models, rankings, strict=True):
+        b = _quantile_bins(ranked or _Ranked.of(_bin_key(truth, model)), per_model)
         model_bins.append((b, scale))
         code = code + b * scale
         scale *= per_model
-    cells, inverse, counts = np.unique(code, return_inverse=True, return_counts=True)
+    cells, inverse, counts = _cells(code, scale)
     full = counts.astype(np.float64)[None, :]
     sampled = rng.multinomial(truth.rows, counts / counts.sum(), size=resamples).astype(np.float64)
     out: list[dict[str, np.ndarray]] = []
@@ -322,10 +376,8 @@ def _cell_metric(
     if name == "roc_auc":
         assert cell_class is not None
         positive = 1 if truth.positive is None else truth.positive
-        onehot = np.zeros((len(cell_bin), bins))
-        onehot[np.arange(len(cell_bin)), cell_bin] = 1.0
-        pos = (k * (cell_class == positive)) @ onehot
-        neg = (k * (cell_class != positive)) @ onehot
+        pos = _by_bin(k, cell_bin, cell_class == positive, bins)
+        neg = _by_bin(k, cell_bin, cell_class != positive, bins)
         below = np.cumsum(neg, axis=1) - neg
         n_pos, n_neg = pos.sum(axis=1), neg.sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -342,6 +394,25 @@ def _cell_metric(
             return np.asarray(k @ q["pct"] / total)
         sst = k @ q["y2"] - (k @ q["y"]) ** 2 / total
         return np.asarray(1.0 - (k @ q["sq"]) / sst)
+
+
+def _by_bin(k: np.ndarray, cell_bin: np.ndarray, chosen: np.ndarray, bins: int) -> np.ndarray:
+    """(resamples, bins): the counts of the chosen cells added up by score bin.
+
+    Counts are whole numbers, so the sums are exact in any order.
+    """
+    cols = np.flatnonzero(chosen)
+    cols = cols[np.argsort(cell_bin[cols], kind="stable")]
+    col_bins = cell_bin[cols]
+    out = np.zeros((k.shape[0], bins))
+    if len(cols) == 0:
+        return out
+    starts = np.flatnonzero(np.r_[True, col_bins[1:] != col_bins[:-1]])
+    if len(starts) == len(cols):  # one cell per bin (a single model): nothing to add up
+        out[:, col_bins] = k[:, cols]
+    else:  # along the first axis of the transpose, each sum adds whole rows
+        out[:, col_bins[starts]] = np.add.reduceat(k.T[cols], starts, axis=0).T
+    return out
 
 
 # --- score metrics: row weights ---------------------------------------------------------
@@ -385,6 +456,35 @@ def weighted_auc(scores: np.ndarray, positive: np.ndarray, weights: np.ndarray) 
     with np.errstate(divide="ignore", invalid="ignore"):
         auc = (pos * (below + 0.5 * neg)).sum(axis=1) / (n_pos * n_neg)
     return np.where((n_pos > 0) & (n_neg > 0), auc, np.nan)
+
+
+def unit_auc(ranked: _Ranked, positive: np.ndarray) -> float:
+    """`weighted_auc` at unit weights, counted in whole numbers: the point value of roc_auc."""
+    values = ranked.values
+    if len(values) == 0:
+        return math.nan
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    ends = np.r_[starts[1:], len(values)]
+    pos_total = np.cumsum(positive[ranked.order], dtype=np.int64)
+    pos = np.diff(np.r_[0, pos_total[ends - 1]])
+    neg = (ends - starts) - pos
+    below = np.cumsum(neg) - neg
+    n_pos, n_neg = int(pos_total[-1]), len(values) - int(pos_total[-1])
+    if n_pos == 0 or n_neg == 0:
+        return math.nan
+    # twice the area, in integers: exact; one division rounds it
+    return int(np.sum(pos * (2 * below + neg))) / (2 * n_pos * n_neg)
+
+
+def _point_auc(truth: Truth, model: Outputs, ranked: _Ranked | None) -> float:
+    assert model.proba is not None
+    if ranked is not None:  # binary
+        positive = 1 if truth.positive is None else truth.positive
+        return unit_auc(ranked, truth.y == positive)
+    per_class = [
+        unit_auc(_Ranked.of(model.proba[:, c]), truth.y == c) for c in range(len(truth.classes))
+    ]
+    return float(np.mean(per_class))  # NaN when any class is missing, as scikit-learn refuses
 
 
 def _roc_auc(truth: Truth, model: Outputs, weights: np.ndarray) -> np.ndarray:

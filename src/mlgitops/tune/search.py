@@ -72,10 +72,23 @@ class MetricScorer:
         from ..train.metrics import METRICS
 
         metric = METRICS[self.metric]
-        y_pred = np.asarray(estimator.predict(x))
-        proba = np.asarray(estimator.predict_proba(x)) if metric.needs_proba else None
+        # the pipeline's transforms run once, not once per predict call: they cost more
+        # than the final estimator's predict and predict_proba together
+        final, features = _final_step(estimator, x)
+        y_pred = np.asarray(final.predict(features))
+        proba = np.asarray(final.predict_proba(features)) if metric.needs_proba else None
         classes = [str(c) for c in estimator.classes_] if self.task == "classification" else []
         return self.sign * metric(np.asarray(y), y_pred, proba, classes)
+
+
+def _final_step(estimator: Any, x: Any) -> tuple[Any, Any]:
+    """The estimator that predicts and the rows it reads: a pipeline's last step, after
+    its transforms (what `Pipeline.predict` does), or the estimator itself and `x`."""
+    from sklearn.pipeline import Pipeline
+
+    if not isinstance(estimator, Pipeline) or len(estimator.steps) < 2:
+        return estimator, x
+    return estimator[-1], estimator[:-1].transform(x)
 
 
 @dataclass(frozen=True)
