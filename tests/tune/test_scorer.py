@@ -74,3 +74,17 @@ def test_a_bare_estimator_is_scored_on_its_rows() -> None:
     assert MetricScorer("log_loss", "classification")(model, x, y) == _through_pipeline(
         "log_loss", "classification", model, pd.DataFrame(x), y
     )
+
+
+def test_precision_recall_and_f1_are_about_the_declared_positive_class() -> None:
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    fitted, x, y = _fitted(churn, "classification", LOGISTIC)
+    classes = [str(c) for c in fitted.classes_]
+    first = classes[0]  # not the default (the last class)
+    y_pred = np.asarray(fitted.predict(x))
+    for name, score in (("precision", precision_score), ("recall", recall_score), ("f1", f1_score)):
+        expected = score(np.asarray(y), y_pred, pos_label=fitted.classes_[0], zero_division=0)
+        declared = MetricScorer(name, "classification", positive=first)(fitted, x, y)
+        assert declared == pytest.approx(expected)
+        assert declared != MetricScorer(name, "classification")(fitted, x, y)

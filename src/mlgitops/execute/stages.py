@@ -152,8 +152,21 @@ def tune(
     order = None
     if prepared.train_times is not None:
         order = np.argsort(prepared.train_times, kind="stable")
+    positive = None
+    if model.task == "classification":  # the class training's metrics are about
+        from ..evaluate.positive import resolve_positive
+
+        classes = [str(c) for c in np.unique(prepared.y_train)]
+        kind = dataset.columns[dataset.target].type
+        positive = resolve_positive(model.positive_class, kind, classes, target=dataset.target)
     inputs = SearchInputs(
-        model.tuning, model.task, prepared.pipeline, prepared.X_train, prepared.y_train, order
+        model.tuning,
+        model.task,
+        prepared.pipeline,
+        prepared.X_train,
+        prepared.y_train,
+        order,
+        positive,
     )
     return TuneResult(tuning=run_search(inputs))
 

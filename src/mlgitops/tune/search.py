@@ -55,6 +55,7 @@ class SearchInputs:
     x: pd.DataFrame  # the training rows' feature columns
     y: np.ndarray
     time_order: np.ndarray | None = None  # positions that sort the rows by time, when known
+    positive: str | None = None  # the positive class of a binary task, as its label text
 
 
 class MetricScorer:
@@ -63,9 +64,10 @@ class MetricScorer:
     A class rather than a closure so worker processes and Dask workers can unpickle it.
     """
 
-    def __init__(self, metric: str, task: Task) -> None:
+    def __init__(self, metric: str, task: Task, positive: str | None = None) -> None:
         self.metric = metric
         self.task = task
+        self.positive = positive  # what precision, recall and f1 are about, as in training
         self.sign = 1.0 if metric in HIGHER_IS_BETTER else -1.0
 
     def __call__(self, estimator: Any, x: Any, y: np.ndarray) -> float:
@@ -78,7 +80,8 @@ class MetricScorer:
         y_pred = np.asarray(final.predict(features))
         proba = np.asarray(final.predict_proba(features)) if metric.needs_proba else None
         classes = [str(c) for c in estimator.classes_] if self.task == "classification" else []
-        return self.sign * metric(np.asarray(y), y_pred, proba, classes)
+        positive = self.positive if self.positive in classes else None
+        return self.sign * metric(np.asarray(y), y_pred, proba, classes, positive)
 
 
 def _final_step(estimator: Any, x: Any) -> tuple[Any, Any]:
@@ -111,7 +114,7 @@ def run_search(inputs: SearchInputs, clock: Clock = time.monotonic) -> TuningEvi
     if inputs.time_order is not None:
         x, y = x.iloc[inputs.time_order], y[inputs.time_order]
     splitter, cv_kind = _splitter(tuning, inputs.task, y, inputs.time_order is not None)
-    scorer = MetricScorer(tuning.metric, inputs.task)
+    scorer = MetricScorer(tuning.metric, inputs.task, inputs.positive)
     with warnings.catch_warnings(), _backend(tuning) as n_jobs:
         warnings.simplefilter("ignore")  # convergence notices per fold would flood the log
         search = _Search(inputs.pipeline, x, y, splitter, scorer, tuning, n_jobs)
