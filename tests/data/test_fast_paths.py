@@ -120,6 +120,10 @@ def _column(**fields: object) -> object:
         (["a", "a\x00"], True),  # zero padding is not content: the length tells them apart
         (["customer-000000000001", "customer-000000000002"], True),  # longer than a view holds
         (["customer-000000000001", "customer-000000000001"], False),
+        (["x" * 12, "x" * 11 + "y", "x" * 12], False),  # 12 bytes: the most a view holds
+        (["x" * 13, "x" * 12, "x" * 11], True),  # one longer value: the exact hash
+        (["a", "é", "e\u0301", "日本"], True),  # unicode compares by its bytes
+        (["é", "ab", "é"], False),
     ],
 )
 def test_unique_text_is_proved_only_when_every_value_differs(
@@ -176,3 +180,22 @@ def test_float_columns_count_nan_and_nulls_and_check_bounds(
     assert from_pandas is not None
     for array in (from_arrow, from_pandas):
         assert clean_missing(array, column, unique=False) == expected  # type: ignore[arg-type]
+
+
+def test_unique_text_agrees_with_the_exact_count_on_many_values() -> None:
+    """Sorted mixes against a hash of the strings, on sliced chunks with repeats here and there."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from mlgitops.data.aggregates import clean_missing
+
+    rng = np.random.default_rng(7)
+    column = _column(type="string")
+    for repeats in (0, 1, 3):
+        values = [f"K{n}" for n in rng.permutation(20_000)]
+        for _ in range(repeats):
+            values[int(rng.integers(1, len(values)))] = values[int(rng.integers(0, len(values)))]
+        padded = pa.array(["pad", *values, "pad"])
+        array = pa.chunked_array([padded.slice(1, 7_000), padded.slice(7_001, len(values) - 7_000)])
+        distinct = len(pc.unique(array)) == len(array)
+        assert (clean_missing(array, column, unique=True) == 0) is distinct  # type: ignore[arg-type]

@@ -71,6 +71,37 @@ def test_binner_is_exact_at_grid_cell_boundaries(edges: np.ndarray) -> None:
     assert np.array_equal(binner.indices(probe), expected)
 
 
+@pytest.mark.parametrize("low", [0.0, -3.7, 1e7 + 0.25])
+def test_binner_is_exact_with_edges_on_and_beside_cell_boundaries(low: float) -> None:
+    """Edges placed on grid cell boundaries and a hair from them (the grid depends only on
+    the first and last edge), probed on and beside every boundary and edge."""
+    span = 12.5
+    grid = Binner(np.array([low, low + span]))._grid
+    assert grid is not None
+    origin, scale, table, _ = grid
+    bounds = origin + np.arange(table.size - 1, dtype=np.float64) / scale
+    inner = bounds[(bounds > low) & (bounds < low + span)]
+    picked = RNG.choice(inner, size=60, replace=False)
+    edges = np.sort(
+        np.concatenate(
+            [
+                [low, low + span],
+                picked[:20],
+                np.nextafter(picked[20:40], np.inf),
+                picked[40:] + 1e-12,
+            ]
+        )
+    )
+    binner = Binner(edges)
+    assert binner._grid is not None and binner._grid[:2] == (origin, scale)
+    probe = np.concatenate([bounds, _hard_values(edges), np.nextafter(bounds, -np.inf)])
+    probe = np.concatenate(
+        [probe, np.nextafter(bounds, np.inf), RNG.uniform(low, low + span, 5000)]
+    )
+    expected = np.searchsorted(edges, probe, side="right")
+    assert np.array_equal(binner.indices(probe), expected)
+
+
 def test_binner_whole_numbers_need_no_check() -> None:
     edges = np.arange(0.0, 50.0)
     values = RNG.integers(-5, 60, size=10_000).astype(np.float64)

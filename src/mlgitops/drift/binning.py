@@ -58,20 +58,22 @@ class Binner:
         if not np.isfinite(scale):
             return None
         bounds = origin + np.arange(cells + 1, dtype=np.float64) / scale
-        first = np.searchsorted(self.edges, bounds[:-1], side="right")  # bin at a cell's left end
-        last = np.searchsorted(self.edges, np.nextafter(bounds[1:], -np.inf), side="right")
+        if integral:
+            low_ends, high_ends = bounds[:-1], np.nextafter(bounds[1:], -np.inf)
+        else:
+            # (x - origin) * scale rounds, so a value a hair from a cell's boundary may be given
+            # the neighbouring cell. A cell is trusted only when no edge lies in it widened by
+            # `margin` on each side: far more than that rounding (and the rounding of `bounds`),
+            # about 1/256 of a cell. Every value given a trusted cell then has the cell's bin.
+            magnitude = float(np.max(np.abs(self.edges)))
+            margin = 1.0 / (256.0 * scale) + 64.0 * np.finfo(np.float64).eps * (magnitude + span)
+            low_ends, high_ends = bounds[:-1] - margin, bounds[1:] + margin
+        first = np.searchsorted(self.edges, low_ends, side="right")  # the bin at a cell's left end
+        last = np.searchsorted(self.edges, high_ends, side="right")
         table = np.empty(cells + 2, dtype=np.intp)  # intp: gathers with int32 cost about 5x more
         table[0] = 0
-        table[1:-1] = np.where(first == last, first, -1)  # -1: an edge cuts the cell
+        table[1:-1] = np.where(first == last, first, -1)  # -1: an edge in (or next to) the cell
         table[-1] = self.edges.size
-        if not integral:
-            # (x - origin) * scale rounds, so a value a hair from a cell's boundary may be
-            # given the neighbouring cell: trust a cell only when both neighbours agree with it.
-            raw = table.copy()
-            trusted = np.ones(table.size, dtype=bool)
-            trusted[1:] &= raw[1:] == raw[:-1]
-            trusted[:-1] &= raw[:-1] == raw[1:]
-            table[~trusted] = -1
         return origin, scale, table, integral
 
     def indices(self, values: np.ndarray, *, whole: bool = False) -> np.ndarray:
