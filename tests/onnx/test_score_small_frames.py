@@ -20,7 +20,14 @@ from train.datasets import LOGISTIC, churn, model_spec, pipeline_spec
 
 from mlgitops.errors import BadInputError
 from mlgitops.onnx.convert import convert
-from mlgitops.onnx.score import SMALL_FRAME_CELLS, Feeds, OnnxScorer, frame_feeds, small_frame_feeds
+from mlgitops.onnx.score import (
+    SMALL_FRAME_CELLS,
+    SMALL_FRAME_WIDTH,
+    Feeds,
+    OnnxScorer,
+    frame_feeds,
+    small_frame_feeds,
+)
 from mlgitops.train.fit import train_model
 
 NUMBERS = ["tenure_months", "monthly_charges", "total_charges", "paperless"]
@@ -193,7 +200,13 @@ def test_a_name_given_to_two_columns_goes_the_general_way(scorer: OnnxScorer) ->
     assert small_frame_feeds(frame, scorer.columns) is None
 
 
-def test_a_large_frame_is_fed_one_column_at_a_time(scorer: OnnxScorer) -> None:
-    frame = churn(rows=SMALL_FRAME_CELLS, seed=5)[0]
-    assert len(frame.index) * len(frame.columns) > SMALL_FRAME_CELLS
+@pytest.mark.parametrize("shape", ["long", "wide"])
+def test_large_frames_are_fed_one_column_at_a_time(shape: str, scorer: OnnxScorer) -> None:
+    if shape == "long":
+        frame = churn(rows=SMALL_FRAME_CELLS, seed=5)[0]
+        assert len(frame.index) * len(frame.columns) > SMALL_FRAME_CELLS
+    else:
+        extra = {f"unread_{i}": [float(i)] for i in range(SMALL_FRAME_WIDTH * len(scorer.columns))}
+        frame = _frame(**extra)
+        assert len(frame.columns) > SMALL_FRAME_WIDTH * len(scorer.columns)
     _same_feeds(scorer.feeds(frame), frame_feeds(frame, scorer.columns))

@@ -33,6 +33,9 @@ Feeds = dict[str, np.ndarray]
 # Frames of at most this many cells (rows x columns) take `small_frame_feeds`: beyond it, one
 # numpy conversion per column is cheaper than a Python object per cell.
 SMALL_FRAME_CELLS = 1024
+# ... and of at most this many columns per model input: `to_numpy` reads every column, so a
+# frame of many more columns than the model reads is cheaper taken one read column at a time.
+SMALL_FRAME_WIDTH = 4
 
 # Where onnxruntime would look for external data: a path that cannot exist (a child of the
 # null device), so that even a model `check_model` missed cannot read a file.
@@ -101,7 +104,7 @@ class OnnxScorer:
 
     def feeds(self, frame: pd.DataFrame) -> Feeds:
         """One [n, 1] array per model input, from the frame's declared columns."""
-        if len(frame.index) * len(frame.columns) <= SMALL_FRAME_CELLS:
+        if self._is_small(frame):
             small = small_frame_feeds(frame, self.columns)
             if small is not None:
                 return small
@@ -112,6 +115,11 @@ class OnnxScorer:
                 hint="score a file with every feature column of the model",
             )
         return frame_feeds(frame, self.columns)
+
+    def _is_small(self, frame: pd.DataFrame) -> bool:
+        width = len(frame.columns)
+        cells = len(frame.index) * width
+        return cells <= SMALL_FRAME_CELLS and width <= SMALL_FRAME_WIDTH * len(self.columns)
 
     def run(self, feeds: Feeds) -> tuple[np.ndarray, np.ndarray | None]:
         """(labels or predictions, probabilities or None) for prepared feeds."""
