@@ -103,8 +103,11 @@ def json_schema(kind: Kind) -> dict[str, Any]:
 
         body = evidence_json_schema()
     else:
+        from ..spec import models as spec_models
+        from ..spec.descriptions import describe
         from ..spec.models import PipelineSpec, PolicyFileSpec, Spec
 
+        describe(spec_models)  # field docstrings become the schema's descriptions
         models: dict[str, type[BaseModel]] = {
             "spec": Spec,
             "pipeline": PipelineSpec,

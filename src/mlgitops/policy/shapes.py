@@ -1,7 +1,7 @@
 """What a rule can read: the shapes of `candidate`, `production` and `spec`.
 
 Shapes come from JSON Schemas: `evidence_json_schema()` for the evidence and
-the `ModelSpec` schema (plus `name`) for `spec`. Every number is a double,
+the `ModelSpec` schema (plus `name`) for `spec`, read from their committed copy. Every number is a double,
 because evaluation turns every evidence number into a double (see
 `evaluate.normalise`): the evaluator does not mix ints and doubles in
 arithmetic, and one numeric type makes `rows * 0.9` work.
@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..registries import METRIC_NAMES
@@ -133,6 +135,26 @@ _METRIC_MAPS = (
 _COLUMN_MAPS = (("slices",), ("slice_gaps",))
 
 
+# The evidence and ModelSpec schemas as committed next to this module: building them from the
+# models on each `validate` (importing the evidence models first) took a fifth of its time.
+# tests/policy/test_shapes_snapshot.py keeps the file equal to `live_rule_schemas()`.
+RULE_SCHEMAS_FILE = Path(__file__).with_name("rule_schemas.json")
+
+
+def live_rule_schemas() -> dict[str, Any]:
+    """The schemas rules are checked against, built from the models."""
+    from ..evidence import evidence_json_schema
+    from ..spec.models import ModelSpec
+
+    return {"evidence": evidence_json_schema(), "model": ModelSpec.model_json_schema(by_alias=True)}
+
+
+def rule_schemas() -> dict[str, Any]:
+    """`live_rule_schemas()` as committed."""
+    loaded: dict[str, Any] = json.loads(RULE_SCHEMAS_FILE.read_text(encoding="utf-8"))
+    return loaded
+
+
 @functools.cache
 def rule_roots(slice_columns: tuple[str, ...] = ()) -> Mapping[str, Shape]:
     """The three names every rule can read, with their shapes.
@@ -140,16 +162,14 @@ def rule_roots(slice_columns: tuple[str, ...] = ()) -> Mapping[str, Shape]:
     `slice_columns` are the columns the models reading the rule slice by
     (`evaluation.slices`): `candidate.slices.<column>` may name only those.
     """
-    from ..evidence import evidence_json_schema
-    from ..spec.models import ModelSpec
-
-    evidence = evidence_json_schema()
+    schemas = rule_schemas()
+    evidence = schemas["evidence"]
     candidate = from_json_schema(evidence, evidence.get("$defs", {}))
     for path in _METRIC_MAPS:
         candidate = with_keys_at(candidate, path, METRIC_NAMES, "metric name")
     for path in _COLUMN_MAPS:
         candidate = with_keys_at(candidate, path, slice_columns, "slice column")
-    model = ModelSpec.model_json_schema(by_alias=True)
+    model = schemas["model"]
     spec = from_json_schema(model, model.get("$defs", {}))
     spec = with_keys(with_field(spec, "name", STRING), ("gates",), METRIC_NAMES, "metric name")
     return {

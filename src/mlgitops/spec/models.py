@@ -3,7 +3,9 @@
 These models check shape and types only. Cross-references (datasets, files,
 estimator parameters, CEL rules) are checked by `load.py`, which knows where
 each value stands in its file. Field docstrings become the descriptions of the
-JSON Schema that editors use for completion (`mlgitops schema`).
+JSON Schema that editors use for completion (`mlgitops schema`, see `descriptions.py`).
+Defaults that are models are made with `model_construct()`: the same value as
+`X()` without building X's validator when this module is imported.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ class StrictModel(BaseModel):
         frozen=True,
         strict=False,
         populate_by_name=False,
-        use_attribute_docstrings=True,
+        # field docstrings are read from the source only for the JSON Schema (descriptions.py):
+        # parsing them at every start would cost more than building the validators
         # validators are built on first use: a command pays only for the models it reads
         defer_build=True,
     )
@@ -242,7 +245,7 @@ class DatasetSpec(StrictModel):
     """The column models predict."""
     columns: dict[str, ColumnSpec] = Field(min_length=1)
     """Every column, with its type and bounds."""
-    checks: ChecksSpec = ChecksSpec()
+    checks: ChecksSpec = ChecksSpec.model_construct()
     """Dataset-level checks (row count, missing values, uniqueness)."""
     current: str | None = None
     """Where fresh production data lands (a path or a glob), compared for drift."""
@@ -449,9 +452,9 @@ class CategoricalPreprocessSpec(StrictModel):
 class PreprocessSpec(StrictModel):
     """Preprocessing before the estimator."""
 
-    numeric: NumericPreprocessSpec = NumericPreprocessSpec()
+    numeric: NumericPreprocessSpec = NumericPreprocessSpec.model_construct()
     """Integer and number columns."""
-    categorical: CategoricalPreprocessSpec = CategoricalPreprocessSpec()
+    categorical: CategoricalPreprocessSpec = CategoricalPreprocessSpec.model_construct()
     """String, category and boolean columns."""
 
 
@@ -459,9 +462,7 @@ class EstimatorSpec(StrictModel):
     """A scikit-learn estimator, by import path, and its parameters."""
 
     # Code may build it by field name; files must say `class` (load.py validates with by_name=False).
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     class_path: str = Field(alias="class", min_length=1)
     """Import path of the class, e.g. sklearn.ensemble.RandomForestClassifier."""
@@ -472,7 +473,7 @@ class EstimatorSpec(StrictModel):
 class PipelineSpec(StrictModel):
     """A pipeline file (or the inline form inside a model)."""
 
-    preprocess: PreprocessSpec = PreprocessSpec()
+    preprocess: PreprocessSpec = PreprocessSpec.model_construct()
     """Preprocessing before the estimator."""
     estimator: EstimatorSpec
     """The estimator that is trained."""
@@ -485,9 +486,7 @@ TuningBackend = Literal["local", "dask"]
 class FloatRangeSpec(StrictModel):
     """A float parameter drawn from [low, high]."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     bounds: tuple[float, float] = Field(alias="float")
     """[low, high], both included."""
@@ -505,9 +504,7 @@ class FloatRangeSpec(StrictModel):
 class IntRangeSpec(StrictModel):
     """An integer parameter drawn from [low, high]."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     bounds: tuple[int, int] = Field(alias="int")
     """[low, high], both included."""
@@ -534,9 +531,7 @@ class IntRangeSpec(StrictModel):
 class ChoiceSpec(StrictModel):
     """A parameter taking one of listed values."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     values: list[str | int | float | bool | None] = Field(alias="choice", min_length=1)
     """The values to try."""
@@ -611,7 +606,7 @@ class ModelSpec(StrictModel):
     positive_class: str | int | bool | None = None
     """Binary classification: the class recall, precision, f1 and roc_auc are about (required
     unless the target is boolean or holds 0/1)."""
-    features: FeaturesSpec = FeaturesSpec()
+    features: FeaturesSpec = FeaturesSpec.model_construct()
     """Which columns are features."""
     pipeline: str | None = None
     """A pipeline file (relative to the repository root); or give estimator inline."""
@@ -619,7 +614,7 @@ class ModelSpec(StrictModel):
     """Inline preprocessing (without a pipeline file)."""
     estimator: EstimatorSpec | None = None
     """Inline estimator (without a pipeline file)."""
-    split: SplitSpec = SplitSpec()
+    split: SplitSpec = SplitSpec.model_construct()
     """The train/test split."""
     metrics: list[MetricName] = Field(default_factory=list)
     """Metrics computed on the test split."""
@@ -628,15 +623,15 @@ class ModelSpec(StrictModel):
         json_schema_extra={"propertyNames": {"enum": list(METRIC_NAMES)}},
     )
     """Bounds per metric (the metric must be listed in metrics)."""
-    evaluation: EvaluationSpec = EvaluationSpec()
+    evaluation: EvaluationSpec = EvaluationSpec.model_construct()
     """Intervals, slices, diagnostics and the comparison with production."""
-    onnx: OnnxSpec = OnnxSpec()
+    onnx: OnnxSpec = OnnxSpec.model_construct()
     """ONNX conversion and parity check."""
     policies: list[str] = Field(default_factory=list)
     """Policy files (relative to the repository root) evaluated on every candidate."""
     drift: DriftSpec | None = None
     """Drift detection; without it the model is not watched."""
-    promotion: PromotionSpec = PromotionSpec()
+    promotion: PromotionSpec = PromotionSpec.model_construct()
     """The promotion pull request."""
     runs_on: RunsOn | None = None
     """Runner label(s) for this model's jobs (default: ci.runs_on)."""
@@ -668,7 +663,7 @@ class Spec(StrictModel):
     """Format version of this file: 1."""
     project: str = Field(min_length=1)
     """Name of the project."""
-    ci: CISpec = CISpec()
+    ci: CISpec = CISpec.model_construct()
     """How the compiled workflows run."""
     allow_packages: list[str] = Field(default_factory=list)
     """Top-level packages besides sklearn whose estimators may be named."""
