@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import socket
 from collections.abc import Iterator
@@ -50,3 +51,22 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     yield
+
+
+_PROCESS_LOGGERS = ("mlgitops.serve", "mlgitops.serve.access")
+
+
+@pytest.fixture(autouse=True)
+def _loggers_as_they_were() -> Iterator[None]:
+    """`mlgitops serve` sets up its loggers for the whole process, as a command run once per
+    process may; a test that calls it in-process must not leave them writing into the output
+    of the next test on the same worker (e.g. `release --json`, whose smoke test serves)."""
+    saved = []
+    for name in _PROCESS_LOGGERS:
+        logger = logging.getLogger(name)
+        saved.append((logger, list(logger.handlers), logger.level, logger.disabled))
+    yield
+    for logger, handlers, level, disabled in saved:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.disabled = disabled
