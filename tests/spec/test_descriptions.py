@@ -9,15 +9,9 @@ from pydantic import BaseModel
 from pydantic._internal._docs_extraction import extract_docstrings_from_cls
 
 from mlgitops.spec import models
-from mlgitops.spec.descriptions import attribute_docstrings
+from mlgitops.spec.descriptions import attribute_docstrings, defined_models
 
-MODELS = [
-    value
-    for value in vars(models).values()
-    if isinstance(value, type)
-    and issubclass(value, BaseModel)
-    and value.__module__ == models.__name__
-]
+MODELS = defined_models(models)
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)

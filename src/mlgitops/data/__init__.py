@@ -7,8 +7,9 @@ function runs.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from ..lazy import lazy_attribute
 
 if TYPE_CHECKING:
     from .read import read_columns, read_table
@@ -40,9 +41,4 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{home}", __name__), name)
-    globals()[name] = value  # looked up once
-    return value
+    return lazy_attribute(__name__, _HOMES, name)

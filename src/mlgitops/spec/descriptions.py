@@ -38,17 +38,22 @@ def attribute_docstrings(source: str) -> dict[str, dict[str, str]]:
     return out
 
 
-@functools.cache
-def describe(module: ModuleType) -> None:
-    """Give the models defined in `module` their field docstrings as descriptions (once)."""
-    docs = attribute_docstrings(inspect.getsource(module))
-    models = [
+def defined_models(module: ModuleType) -> list[type[BaseModel]]:
+    """The pydantic models `module` defines (not those it imports), in definition order."""
+    return [
         value
         for value in vars(module).values()
         if isinstance(value, type)
         and issubclass(value, BaseModel)
         and value.__module__ == module.__name__
     ]
+
+
+@functools.cache
+def describe(module: ModuleType) -> None:
+    """Give the models defined in `module` their field docstrings as descriptions (once)."""
+    docs = attribute_docstrings(inspect.getsource(module))
+    models = defined_models(module)
     for model in models:
         for name, field in model.model_fields.items():
             if field.description is None and name in docs.get(model.__name__, {}):

@@ -17,8 +17,9 @@ name here only when it is first used (`validate` needs the secrets checks alone)
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from ...lazy import lazy_attribute
 
 if TYPE_CHECKING:
     from .cache import CACHE_DIR, cache_path, fetch
@@ -69,9 +70,4 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{home}", __name__), name)
-    globals()[name] = value  # looked up once
-    return value
+    return lazy_attribute(__name__, _HOMES, name)
