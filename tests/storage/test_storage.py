@@ -456,3 +456,53 @@ def test_a_folder_walk_judges_every_kind_of_entry(repo_with_outside: Path) -> No
     (folder / "escape.csv").symlink_to(repo_with_outside.parent / "outside/secret.csv")
     with pytest.raises(OutsideRepositoryError, match="outside the repository"):
         list_files("data/events", {}, root=repo_with_outside)
+
+
+def _walk_by_os_walk(folder: Path, base: Path) -> list[str]:
+    """What the folder walk must list, spelt the slow way: os.walk following links, each
+    directory resolved, one visit per real directory, hidden names skipped."""
+    found, seen = [], set()
+    for directory, dirnames, filenames in os.walk(folder, followlinks=True):
+        here = Path(directory)
+        if here.resolve() in seen:
+            dirnames[:] = []
+            continue
+        seen.add(here.resolve())
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+        for name in filenames:
+            path = here / name
+            if not name.startswith((".", "_")) and path.is_file():
+                found.append(path.relative_to(base).as_posix())
+    return sorted(found)
+
+
+def test_a_folder_walk_lists_each_real_folder_once_through_links_and_loops(
+    tmp_path: Path,
+) -> None:
+    """Links to folders are followed once (a loop or a second link to a folder already
+    listed adds nothing); the listing and each stat match os.walk's reading of the tree."""
+    repo = tmp_path / "repo"
+    events = repo / "data/events"
+    (events / "a").mkdir(parents=True)
+    (events / "a/part.csv").write_text("a\n1\n")
+    (events / "a/loop").symlink_to(events, target_is_directory=True)
+    (events / "b").symlink_to(events / "a", target_is_directory=True)
+    (events / "c/d").mkdir(parents=True)
+    (events / "c/d/e.csv").write_text("a\n2\n")
+    (events / ".hidden").mkdir()
+    (events / ".hidden/f.csv").write_text("a\n3\n")
+    (events / "_SUCCESS").write_text("")
+    (repo / "data/other").mkdir()
+    (repo / "data/other/o.csv").write_text("a\n4\n")
+    (events / "z").symlink_to(repo / "data/other", target_is_directory=True)
+    listed = list_files("data/events", {}, root=repo)
+    urls = [f.url for f in listed]
+    assert urls == ["data/events/a/part.csv", "data/events/c/d/e.csv", "data/events/z/o.csv"]
+    assert urls == _walk_by_os_walk(events, repo.resolve())
+    for stored in listed:
+        stat = (repo / stored.url).stat()
+        assert stored.size == stat.st_size
+        assert stored.mtime is not None and stored.mtime.startswith("20")
+    assert [f.url for f in list_files("data", {}, root=repo)] == _walk_by_os_walk(
+        repo / "data", repo.resolve()
+    )

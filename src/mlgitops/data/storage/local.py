@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path, PurePosixPath
-from stat import S_ISLNK, S_ISREG
+from stat import S_ISDIR, S_ISLNK, S_ISREG
 
 from ...errors import BadInputError
 from .errors import SourceNotFoundError
@@ -43,19 +43,19 @@ def list_local(source: str, root: Path) -> list[tuple[str, os.stat_result]]:
     """(repo-relative POSIX path, stat) of every data file `source` names, sorted."""
     base = root.resolve()
     if has_magic(source):
-        found = _glob(source, base)
+        listed = [(path.relative_to(base).as_posix(), path.stat()) for path in _glob(source, base)]
     else:
         target = resolve_inside(base, source)
         if target.is_file():
-            found = [target]
+            listed = [(target.relative_to(base).as_posix(), target.stat())]
         elif target.is_dir():
-            found = _walk(target, base)
+            listed = _walk(target, base)
         else:
             raise SourceNotFoundError(
                 f"{source}: no such file or folder in the repository",
                 hint="check the dataset's `source` (a file, a folder of partitions or a glob)",
             )
-    listed = sorted((path.relative_to(base).as_posix(), path.stat()) for path in found)
+    listed.sort()
     if not listed:
         raise SourceNotFoundError(
             f"{source}: no data file matched",
@@ -86,41 +86,51 @@ def _glob(pattern: str, base: Path) -> list[Path]:
     return found
 
 
-def _walk(folder: Path, base: Path) -> list[Path]:
-    """Every visible file under `folder`, following symlinks that stay inside the repository."""
-    found = []
-    seen: set[Path] = set()
-    for directory, dirnames, filenames in os.walk(folder, followlinks=True):
-        here = Path(directory)
-        real_dir = here.resolve()
-        if real_dir in seen:  # a symlink loop
-            dirnames[:] = []
+def _walk(folder: Path, base: Path) -> list[tuple[str, os.stat_result]]:
+    """(repo-relative path, stat) of every visible file under `folder` (a real directory
+    inside `base`), following symlinks that stay inside the repository.
+
+    Depth first in sorted order, as `os.walk` goes. Only a symbolic link can lead
+    elsewhere or into a loop, so only links are resolved: any other entry's real path
+    is its real parent's joined with its name, and one `lstat` (which `scandir` keeps)
+    judges it and gives its stat."""
+    found: list[tuple[str, os.stat_result]] = []
+    seen: set[str] = set()
+    prefix = folder.relative_to(base).as_posix()
+    # (lexical repo-relative path, real absolute path); popped last-first, so pushed reversed
+    pending = [("" if prefix == "." else prefix, str(folder))]
+    while pending:
+        relative, real = pending.pop()
+        if real in seen:  # a symlink loop, or a second link to a folder already listed
             continue
-        seen.add(real_dir)
-        dirnames[:] = sorted(d for d in dirnames if not is_hidden((d,)))
-        for name in filenames:
+        seen.add(real)
+        try:
+            with os.scandir(real) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            continue  # unreadable, or gone since it was listed: as os.walk skips it
+        folders: list[tuple[str, str]] = []
+        for entry in entries:
+            name = entry.name
             if is_hidden((name,)):
                 continue
-            path = here / name
-            if _is_file_inside(path, base):
-                found.append(path)
-        for name in dirnames:
-            resolve_inside(base, (here / name).relative_to(base).as_posix())
+            path = f"{relative}/{name}" if relative else name
+            try:
+                mode = entry.stat(follow_symlinks=False).st_mode
+            except FileNotFoundError:
+                continue  # gone since the directory was listed
+            if S_ISLNK(mode):
+                target = resolve_inside(base, path)  # raises when the link leaves
+                if target.is_dir():
+                    folders.append((path, str(target)))
+                elif target.is_file():
+                    found.append((path, target.stat()))
+            elif S_ISDIR(mode):
+                folders.append((path, entry.path))  # under a real folder: real too
+            elif S_ISREG(mode):
+                found.append((path, entry.stat(follow_symlinks=False)))
+        pending.extend(reversed(folders))
     return found
-
-
-def _is_file_inside(path: Path, base: Path) -> bool:
-    """Whether `path`, an entry of a directory already resolved inside `base`, is a file there.
-
-    Only a symbolic link can lead elsewhere: it is resolved (and refused when it leaves
-    the repository); any other entry is judged by one lstat, not a walk up every part."""
-    try:
-        mode = path.lstat().st_mode
-    except FileNotFoundError:
-        return False  # gone since the directory was listed
-    if S_ISLNK(mode):
-        return resolve_inside(base, path.relative_to(base).as_posix()).is_file()
-    return S_ISREG(mode)
 
 
 def _lexical(base: Path, relative: PurePosixPath) -> Path:
