@@ -132,3 +132,23 @@ def test_a_dictionary_column_of_bytes_is_not_read_as_one(tmp_path: Path) -> None
     typed = read_table(path, DISPLAY, spec.columns)
     pd.testing.assert_frame_equal(typed, read_table(path, DISPLAY))
     assert validate_frame(typed, spec, file=DISPLAY).passed
+
+
+def test_many_labels_are_checked_from_their_cells(tmp_path: Path) -> None:
+    from mlgitops.data.aggregates import MAX_DISTINCT
+
+    labels = [f"label-{i}" for i in range(MAX_DISTINCT + 1)]
+    frame = pd.DataFrame({"contract": ["one-year"] * 5 + labels})
+    path = _write(tmp_path / "labels.parquet", frame)
+    spec = dataset_spec(
+        path=DISPLAY,
+        columns={"contract": dataset_spec().columns["contract"].model_dump(exclude_none=True)},
+        checks={},
+    )
+    assert dictionary_encoded(pq.read_metadata(path), spec.columns) == ["contract"]
+    typed = read_table(path, DISPLAY, spec.columns)
+    assert known_counts(typed["contract"]) is None
+    pd.testing.assert_frame_equal(typed, read_table(path, DISPLAY))
+    report = validate_frame(typed, spec, file=DISPLAY)
+    assert _shape(report) == _shape(validate_frame(read_table(path, DISPLAY), spec, file=DISPLAY))
+    assert [(f.check, f.failing_rows) for f in report.failures] == [("values", MAX_DISTINCT + 1)]

@@ -243,10 +243,10 @@ def dictionary_counts(array: pa.ChunkedArray) -> ValueCounts | None:
             return None
         indices = chunk.indices
         nulls += chunk.null_count
-        used = np.bincount(
-            indices.fill_null(0).to_numpy(zero_copy_only=False), minlength=len(dictionary)
-        )
-        if chunk.null_count:  # nulls were counted as index 0 above
+        if chunk.null_count:  # nulls are counted as index 0, then taken off again
+            indices = indices.fill_null(0)
+        used = np.bincount(indices.to_numpy(zero_copy_only=False), minlength=len(dictionary))
+        if chunk.null_count:
             used[0] -= chunk.null_count
         names += dictionary.to_pylist()
         counts += used.tolist()

@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DataFileError
-from .aggregates import ValueCounts, arrow_backing, dictionary_counts, remember_counts
+from .aggregates import (
+    MAX_DISTINCT,
+    ValueCounts,
+    arrow_backing,
+    dictionary_counts,
+    remember_counts,
+)
 from .columns import kind_of
 
 if TYPE_CHECKING:
@@ -634,7 +640,9 @@ def decoded_text(table: Any, names: list[str]) -> tuple[Any, dict[str, ValueCoun
         array = table.column(index)
         if not pa.types.is_dictionary(array.type):
             continue
-        value_counts = dictionary_counts(array)
+        # many labels: the check reads the cells anyway (aggregates.MAX_DISTINCT), so no counts
+        entries = sum(len(chunk.dictionary) for chunk in array.chunks)
+        value_counts = dictionary_counts(array) if entries <= MAX_DISTINCT else None
         if value_counts is not None:
             counts[name] = value_counts
         # large_string: pandas keeps text in it, and one chunk may exceed 2 GiB of text
