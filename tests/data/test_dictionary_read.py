@@ -152,3 +152,20 @@ def test_many_labels_are_checked_from_their_cells(tmp_path: Path) -> None:
     report = validate_frame(typed, spec, file=DISPLAY)
     assert _shape(report) == _shape(validate_frame(read_table(path, DISPLAY), spec, file=DISPLAY))
     assert [(f.check, f.failing_rows) for f in report.failures] == [("values", MAX_DISTINCT + 1)]
+
+
+def test_a_nested_column_before_it_does_not_shift_the_category_column(tmp_path: Path) -> None:
+    table = pa.Table.from_pandas(valid_frame(), preserve_index=False)
+    nested = pa.array([{"a": i, "b": str(i)} for i in range(table.num_rows)])
+    table = table.add_column(0, "meta", nested)  # two leaves in the file, one column
+    path = tmp_path / "churn.parquet"
+    pq.write_table(table, path, use_dictionary=["contract"])
+    spec = dataset_spec(path=DISPLAY)
+    assert dictionary_encoded(pq.read_metadata(path), spec.columns) == ["contract"]
+    typed = read_table(path, DISPLAY, spec.columns)
+    plain = read_table(path, DISPLAY)
+    pd.testing.assert_frame_equal(typed, plain)
+    assert known_counts(typed["contract"]) is not None
+    report = validate_frame(typed, spec, file=DISPLAY)
+    assert _shape(report) == _shape(validate_frame(plain, spec, file=DISPLAY))
+    assert [(f.column, f.check) for f in report.failures] == [("meta", "unexpected_column")]

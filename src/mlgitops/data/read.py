@@ -610,17 +610,22 @@ def dictionary_encoded(metadata: Any, columns: Mapping[str, ColumnSpec]) -> list
     dictionary in every row group (a few labels, each decoded once instead of per cell)."""
     import pyarrow as pa
 
+    if not any(column.type == "category" for column in columns.values()):
+        return []  # nothing to look up (a wide file's schema costs a walk over its columns)
     schema = metadata.schema.to_arrow_schema()
     names = Counter(schema.names)
-    leaves = {metadata.schema.column(i).path: i for i in range(metadata.num_columns)}
+    flat = metadata.num_columns == len(schema)  # no nested columns: field i is leaf i
+    leaves = (
+        {} if flat else {metadata.schema.column(i).path: i for i in range(metadata.num_columns)}
+    )
     out = []
-    for field in schema:
+    for position, field in enumerate(schema):
         column = columns.get(field.name)
         if column is None or column.type != "category" or names[field.name] != 1:
             continue
         if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
             continue
-        leaf = leaves.get(field.name)  # a top-level text column is the leaf of its own name
+        leaf = position if flat else leaves.get(field.name)  # a text column is its own leaf
         if leaf is not None and all(
             metadata.row_group(group).column(leaf).has_dictionary_page
             for group in range(metadata.num_row_groups)
