@@ -16,14 +16,19 @@ converted without copying).
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import pandas as pd
     import pyarrow as pa
 
     from ..spec.models import ColumnSpec
 
 MAX_DISTINCT = 10_000  # more distinct category values than this: the exact path checks them
+
+# (distinct values, how many cells hold each); None stands for the missing cells
+ValueCounts = tuple[list[str | None], list[int]]
 
 
 def arrow_column(values: Any) -> pa.ChunkedArray | None:
@@ -52,9 +57,19 @@ def arrow_column(values: Any) -> pa.ChunkedArray | None:
     return None
 
 
-def clean_missing(array: pa.ChunkedArray, column: ColumnSpec, *, unique: bool) -> int | None:
+def clean_missing(
+    array: pa.ChunkedArray,
+    column: ColumnSpec,
+    *,
+    unique: bool,
+    counts: ValueCounts | None = None,
+) -> int | None:
     """The number of missing cells when aggregates prove the column passes every check of
-    `column` (type, nullable, min/max, finite, values, `unique`); None when they cannot."""
+    `column` (type, nullable, min/max, finite, values, `unique`); None when they cannot.
+
+    `counts`: the text column's value counts when already known (`known_counts`), so a
+    category column is settled without reading its cells again.
+    """
     import pyarrow as pa
 
     kind = array.type
@@ -71,7 +86,7 @@ def clean_missing(array: pa.ChunkedArray, column: ColumnSpec, *, unique: bool) -
             return None
         return _allowed_missing(int(array.null_count), column)
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        return _text(array, column, unique=unique)
+        return _text(array, column, unique=unique, counts=counts)
     return None
 
 
@@ -128,7 +143,9 @@ def _within_bounds(low: float, high: float, column: ColumnSpec) -> bool:
     return column.max is None or high <= column.max
 
 
-def _text(array: pa.ChunkedArray, column: ColumnSpec, *, unique: bool) -> int | None:
+def _text(
+    array: pa.ChunkedArray, column: ColumnSpec, *, unique: bool, counts: ValueCounts | None
+) -> int | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -137,16 +154,25 @@ def _text(array: pa.ChunkedArray, column: ColumnSpec, *, unique: bool) -> int | 
     if column.type == "category" and column.values is not None:
         if unique:
             return None
+        if counts is not None:  # what the value counts below would say, already counted
+            totals: dict[str | None, int] = {}
+            for value, count in zip(*counts, strict=True):
+                if count:
+                    totals[value] = totals.get(value, 0) + count
+            if len(totals) > MAX_DISTINCT:
+                return None
+            return _category_counts(list(totals), list(totals.values()), column)
         allowed = sorted(allowed_strings(column.values))
         if (
             all(value.strip() for value in allowed)
             and pc.all(pc.is_in(array, value_set=pa.array(allowed, array.type))).as_py()
         ):  # the common case, in one pass
             return 0  # every cell an allowed value: none null, none blank
-        counts = pc.value_counts(array)
-        if len(counts) > MAX_DISTINCT:
+        tallies = pc.value_counts(array)
+        if len(tallies) > MAX_DISTINCT:
             return None
-        values, numbers = counts.field("values").to_pylist(), counts.field("counts").to_pylist()
+        values = tallies.field("values").to_pylist()
+        numbers = tallies.field("counts").to_pylist()
         return _category_counts(values, numbers, column)
     missing = int(array.null_count)
     if len(array) > missing:
@@ -195,12 +221,20 @@ def _all_distinct(array: pa.ChunkedArray) -> bool:
 
 def _dictionary(array: pa.ChunkedArray, column: ColumnSpec, *, unique: bool) -> int | None:
     """A dictionary-encoded text column (Parquet's own encoding): check each distinct value once."""
+    if column.type not in ("string", "category") or unique:
+        return None
+    counts = dictionary_counts(array)
+    return None if counts is None else _category_counts(*counts, column)
+
+
+def dictionary_counts(array: pa.ChunkedArray) -> ValueCounts | None:
+    """How many cells hold each value of a dictionary-encoded text column (one count per
+    dictionary entry of every chunk, unused entries counted 0; the missing cells last);
+    None when the dictionary does not hold text."""
     import numpy as np
     import pyarrow as pa
 
-    if column.type not in ("string", "category") or unique:
-        return None
-    names: list[Any] = []
+    names: list[str | None] = []
     counts: list[int] = []
     nulls = 0
     for chunk in array.chunks:
@@ -209,16 +243,44 @@ def _dictionary(array: pa.ChunkedArray, column: ColumnSpec, *, unique: bool) -> 
             return None
         indices = chunk.indices
         nulls += chunk.null_count
-        used = np.bincount(
-            indices.fill_null(0).to_numpy(zero_copy_only=False), minlength=len(dictionary)
-        )
-        if chunk.null_count:  # nulls were counted as index 0 above
+        if chunk.null_count:  # nulls are counted as index 0, then taken off again
+            indices = indices.fill_null(0)
+        used = np.bincount(indices.to_numpy(zero_copy_only=False), minlength=len(dictionary))
+        if chunk.null_count:
             used[0] -= chunk.null_count
         names += dictionary.to_pylist()
         counts += used.tolist()
     names.append(None)
     counts.append(nulls)
-    return _category_counts(names, counts, column)
+    return names, counts
+
+
+# Value counts of text columns that a reader decoded from a dictionary, by the identity of
+# the decoded Arrow array (immutable, so the counts stay true while it lives; an edited
+# column is a new array and is counted again). An entry goes when its array does.
+_KNOWN_COUNTS: dict[int, ValueCounts] = {}
+
+
+def remember_counts(array: pa.ChunkedArray, counts: ValueCounts) -> None:
+    key = id(array)
+    _KNOWN_COUNTS[key] = counts
+    weakref.finalize(array, _KNOWN_COUNTS.pop, key, None)
+
+
+def known_counts(series: pd.Series) -> ValueCounts | None:
+    """The value counts remembered for the Arrow array behind a pandas text column, if any."""
+    return _KNOWN_COUNTS.get(id(arrow_backing(series))) if _KNOWN_COUNTS else None
+
+
+def arrow_backing(series: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow array a pyarrow-backed pandas text column holds (no copy), else None."""
+    import pandas as pd
+
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        backing: pa.ChunkedArray = series.array.__arrow_array__()
+        return backing
+    return None
 
 
 def _category_counts(values: list[Any], counts: list[int], column: ColumnSpec) -> int | None:

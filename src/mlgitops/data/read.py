@@ -27,6 +27,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DataFileError
+from .aggregates import (
+    MAX_DISTINCT,
+    ValueCounts,
+    arrow_backing,
+    dictionary_counts,
+    remember_counts,
+)
 from .columns import kind_of
 
 if TYPE_CHECKING:
@@ -63,7 +70,7 @@ def read_table(
     check_file(path, display)
     if suffix == ".csv":
         return _read_csv(path, display, columns)
-    return _read_parquet(path, display)
+    return _read_parquet(path, display, columns)
 
 
 def read_columns(path: Path, display: str) -> list[str]:
@@ -562,18 +569,24 @@ def drop_trailing_blank_rows(path: Path, table: Any) -> Any:
 # --- Parquet -------------------------------------------------------------------------
 
 
-def _read_parquet(path: Path, display: str) -> pd.DataFrame:
+def _read_parquet(
+    path: Path, display: str, columns: Mapping[str, ColumnSpec] | None = None
+) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:  # ParquetFile, not read_table: the dataset layer fails on duplicate names
+        metadata = pq.read_metadata(path)
+        encoded = dictionary_encoded(metadata, columns or {})
         # pre-buffered: the whole file is read anyway, in a few large reads (about 30% less CPU)
-        table = pq.ParquetFile(path, pre_buffer=True).read()
+        parquet = pq.ParquetFile(path, pre_buffer=True, metadata=metadata, read_dictionary=encoded)
+        table = parquet.read()
     except (pa.ArrowException, OSError) as exc:
         raise corrupt_parquet(display, exc) from None
     names = [name for name in table.column_names if not PANDAS_INDEX.match(name)]
     if duplicated := duplicate_columns(display, names):
         raise duplicated
+    table, counts = decoded_text(table, encoded)
     table = plain_types(table, display)
     if table.num_rows == 0:
         raise DataFileError(
@@ -586,7 +599,60 @@ def _read_parquet(path: Path, display: str) -> pd.DataFrame:
     )
     # split blocks: each column keeps its own block instead of being copied into 2-D blocks
     result: pd.DataFrame = kept.to_pandas(ignore_metadata=True, split_blocks=True)
+    for name, value_counts in counts.items():
+        if (backing := arrow_backing(result[name])) is not None:
+            remember_counts(backing, value_counts)
     return result
+
+
+def dictionary_encoded(metadata: Any, columns: Mapping[str, ColumnSpec]) -> list[str]:
+    """The declared category columns worth reading as dictionaries: text stored with a
+    dictionary in every row group (a few labels, each decoded once instead of per cell)."""
+    import pyarrow as pa
+
+    if not any(column.type == "category" for column in columns.values()):
+        return []  # nothing to look up (a wide file's schema costs a walk over its columns)
+    schema = metadata.schema.to_arrow_schema()
+    names = Counter(schema.names)
+    flat = metadata.num_columns == len(schema)  # no nested columns: field i is leaf i
+    leaves = (
+        {} if flat else {metadata.schema.column(i).path: i for i in range(metadata.num_columns)}
+    )
+    out = []
+    for position, field in enumerate(schema):
+        column = columns.get(field.name)
+        if column is None or column.type != "category" or names[field.name] != 1:
+            continue
+        if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
+            continue
+        leaf = position if flat else leaves.get(field.name)  # a text column is its own leaf
+        if leaf is not None and all(
+            metadata.row_group(group).column(leaf).has_dictionary_page
+            for group in range(metadata.num_row_groups)
+        ):
+            out.append(field.name)
+    return out
+
+
+def decoded_text(table: Any, names: list[str]) -> tuple[Any, dict[str, ValueCounts]]:
+    """`table` with its dictionary-read columns `names` as plain text again (what reading
+    them as text gives the frame), and the value counts of each, taken from its dictionary."""
+    import pyarrow as pa
+
+    counts: dict[str, ValueCounts] = {}
+    for name in names:
+        index = table.schema.get_field_index(name)
+        array = table.column(index)
+        if not pa.types.is_dictionary(array.type):
+            continue
+        # many labels: the check reads the cells anyway (aggregates.MAX_DISTINCT), so no counts
+        entries = sum(len(chunk.dictionary) for chunk in array.chunks)
+        value_counts = dictionary_counts(array) if entries <= MAX_DISTINCT else None
+        if value_counts is not None:
+            counts[name] = value_counts
+        # large_string: pandas keeps text in it, and one chunk may exceed 2 GiB of text
+        table = table.set_column(index, name, array.cast(pa.large_string()))
+    return table, counts
 
 
 def plain_types(table: Any, display: str) -> Any:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DataFileError
-from .aggregates import arrow_column, clean_missing
+from .aggregates import arrow_column, clean_missing, known_counts
 from .columns import ParsedColumn, parse_column
 from .report import MAX_EXAMPLES, DataFailure, DataValidationReport, Example, plain_value
 
@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from ..spec.models import ColumnSpec, DatasetSpec
+    from .aggregates import ValueCounts
+
+    # A column as the checks see it: its Arrow array (None when it holds Python objects), how
+    # to get it as a pandas column (for the exact path), and its value counts when known.
+    Column = tuple[pa.ChunkedArray | None, Callable[[], pd.Series], ValueCounts | None]
 
 _PARALLEL_ROWS = 50_000
 _TYPE_MESSAGES = {
@@ -58,9 +63,9 @@ def validate_frame(
     labels = {str(label): label for label in frame.columns}  # in-memory frames may have int labels
     names = [str(label) for label in frame.columns]
 
-    def column(name: str) -> tuple[Any, Callable[[], pd.Series]]:
+    def column(name: str) -> Column:
         series = frame[labels[name]]
-        return arrow_column(series), lambda: series
+        return arrow_column(series), lambda: series, known_counts(series)
 
     return _validate(names, len(frame), column, dataset, file, row_offset, dataset_checks)
 
@@ -112,9 +117,9 @@ def validate_table(
     """
     names = list(table.schema.names)
 
-    def column(name: str) -> tuple[Any, Callable[[], pd.Series]]:
+    def column(name: str) -> Column:
         array = table.column(name)
-        return arrow_column(array), lambda: _as_series(array)
+        return arrow_column(array), lambda: _as_series(array), None
 
     return _validate(
         names, table.num_rows, column, dataset, file, row_offset, dataset_checks, threads
@@ -133,7 +138,7 @@ def _as_series(array: Any) -> pd.Series:
 def _validate(
     names: list[str],
     rows: int,
-    column: Callable[[str], tuple[Any, Callable[[], pd.Series]]],
+    column: Callable[[str], Column],
     dataset: DatasetSpec,
     file: str,
     row_offset: int,
@@ -156,9 +161,9 @@ def _validate(
     unit = "line" if _is_csv(file) else "row"
 
     def check(name: str) -> tuple[int, list[DataFailure]]:
-        array, get_series = column(name)
+        array, get_series, counts = column(name)
         if array is not None:
-            missing = clean_missing(array, declared[name], unique=name in unique)
+            missing = clean_missing(array, declared[name], unique=name in unique, counts=counts)
             if missing is not None:  # proved clean from aggregates: no row masks needed
                 return missing, []
         series = get_series()
