@@ -34,7 +34,7 @@ def _both_ways(name: str) -> tuple[str | None, str | None]:
     installed_version.cache_clear()
     try:
         expected: str | None = metadata.version(name)
-    except metadata.PackageNotFoundError:
+    except Exception:  # not installed, no Version header, no METADATA (the finder decides)
         expected = None
     return installed_version(name), expected
 

@@ -104,5 +104,5 @@ def _version_from_importlib(name: str) -> str | None:
 
     try:
         return metadata.version(name)
-    except metadata.PackageNotFoundError:
+    except Exception:  # not installed, or its metadata unreadable: no version to key on
         return None

@@ -13,7 +13,6 @@ of the evidence. Part two is the wall-clock limit in `sandbox.py`.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -143,6 +142,8 @@ def check_rule(source: str, roots: Mapping[str, Shape]) -> CheckedRule:
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:
+    import difflib  # here: needed only when a name is wrong, and costs start-up
+
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
