@@ -75,12 +75,14 @@ def test_crafted_layouts_agree_with_importlib_metadata(
 def test_the_first_folder_on_the_path_wins_and_two_candidates_defer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first, second = tmp_path / "a", tmp_path / "b"
+    first, second, both = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     _dist_info(first, "croniter-0.0.1.dist-info", "Name: croniter\nVersion: 0.0.1\n")
     _dist_info(second, "croniter-0.0.2.dist-info", "Name: croniter\nVersion: 0.0.2\n")
+    _dist_info(both, "croniter-0.0.3.dist-info", "Name: croniter\nVersion: 0.0.3\n")
+    _dist_info(both, "Croniter-0.0.4.dist-info", "Name: croniter\nVersion: 0.0.4\n")
     monkeypatch.setattr(sys, "path", [str(first), str(second), *sys.path])
     assert _both_ways("croniter") == ("0.0.1", "0.0.1")
-    _dist_info(first, "Croniter-0.0.3.dist-info", "Name: croniter\nVersion: 0.0.3\n")
+    monkeypatch.setattr(sys, "path", [str(both), str(first), *sys.path])
     found, expected = _both_ways("croniter")
     assert found == expected
 

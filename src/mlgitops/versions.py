@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import stat
 import sys
 from pathlib import Path
 
@@ -70,17 +71,34 @@ def _metadata_file(name: str) -> Path | None:
         if folder.lower().endswith(".egg"):
             return None
         try:
-            children = os.listdir(folder)  # noqa: PTH208 (names only, hundreds of them)
+            info = Path(folder).stat()
         except OSError:
-            if Path(folder).is_file():
-                return None  # a zip file on the path: its own search
             continue
-        matches = [child for child in children if _is_info_of(child, wanted)]
+        if not stat.S_ISDIR(info.st_mode):
+            return None  # a zip file on the path: its own search
+        matches = _metadata_folders(folder, info.st_mtime_ns).get(wanted, ())
         if len(matches) > 1 or (matches and not matches[0].lower().endswith(".dist-info")):
             return None  # the order between them is the directory's; an egg-info is read otherwise
         if matches:
             return Path(folder, matches[0], "METADATA")
     return None
+
+
+@functools.lru_cache(maxsize=16)
+def _metadata_folders(folder: str, mtime_ns: int) -> dict[str, tuple[str, ...]]:
+    """`folder`'s `*.dist-info` and `*.egg-info` entries by normalised distribution name,
+    listed once per process while the folder is unchanged (as `importlib.metadata` does)."""
+    found: dict[str, list[str]] = {}
+    try:
+        children = os.listdir(folder)  # noqa: PTH208 (names only, hundreds of them)
+    except OSError:
+        return {}
+    for child in children:
+        low = child.lower()
+        if low.endswith((".dist-info", ".egg-info")):
+            name = _normalized(low.rpartition(".")[0].partition("-")[0])
+            found.setdefault(name, []).append(child)
+    return {name: tuple(children) for name, children in found.items()}
 
 
 def _other_metadata_finders() -> bool:
@@ -90,13 +108,6 @@ def _other_metadata_finders() -> bool:
         finder is not PathFinder and hasattr(finder, "find_distributions")
         for finder in sys.meta_path
     )
-
-
-def _is_info_of(child: str, wanted: str) -> bool:
-    low = child.lower()
-    if not low.endswith((".dist-info", ".egg-info")):
-        return False
-    return _normalized(low.rpartition(".")[0].partition("-")[0]) == wanted
 
 
 def _version_from_importlib(name: str) -> str | None:
