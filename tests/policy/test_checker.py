@@ -133,3 +133,28 @@ def test_comprehension_variables_shadow_and_scope() -> None:
     assert "unknown name 'f'" in _problems("candidate.features.all(f, f != '') && f == ''")[0][1]
     # map keys are strings
     assert "'-' needs a number" in _problems("candidate.metrics.all(m, -m == '')")[0][1]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "candidate.metrics.roc_auc >= 0.8",
+        "candidate.metrics.rocauc >= 0.8",  # a problem found by the checker
+        "candidate.metrics.roc_auc >= ",  # a syntax error, raised afresh each time
+        "candidate.metrics.roc_auc",  # not a boolean
+        "",
+    ],
+)
+def test_a_rule_checked_again_gives_what_a_fresh_parse_gives(source: str) -> None:
+    from mlgitops.policy import checker, syntax
+
+    first = check_rule(source, rule_roots())
+    again = check_rule(source, rule_roots())
+    try:
+        fresh_tree: syntax.Node | None = syntax.parse(source)
+    except syntax.CelSyntaxError:
+        fresh_tree = None
+    assert again.tree == first.tree == fresh_tree
+    assert again.problems == first.problems
+    checker._parsed.cache_clear()
+    assert check_rule(source, rule_roots()).problems == first.problems

@@ -7,7 +7,6 @@ hand-written workflows beside them are never touched.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +79,8 @@ def apply_changes(root: Path, changes: list[WorkflowChange]) -> None:
 
 
 def _diff(relative: str, old: str, new: str) -> str:
+    import difflib  # here: only a changed workflow needs a diff, and it costs start-up
+
     lines = difflib.unified_diff(
         old.splitlines(keepends=True),
         new.splitlines(keepends=True),

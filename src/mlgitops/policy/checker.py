@@ -13,7 +13,7 @@ of the evidence. Part two is the wall-clock limit in `sandbox.py`.
 
 from __future__ import annotations
 
-import difflib
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -116,6 +116,14 @@ class CheckedRule:
     problems: list[Problem] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed(source: str) -> syntax.Node:
+    """The tree of a rule, parsed once per process: a rule of a file several models share is
+    checked once for the file and again for each model. Trees are frozen, so sharing is safe;
+    a syntax error is raised afresh each time (exceptions are not cached)."""
+    return syntax.parse(source)
+
+
 def check_rule(source: str, roots: Mapping[str, Shape]) -> CheckedRule:
     """Parse `source` and check it against the shapes of the names a rule reads."""
     if len(source) > MAX_RULE_CHARS:
@@ -131,7 +139,7 @@ def check_rule(source: str, roots: Mapping[str, Shape]) -> CheckedRule:
             ],
         )
     try:
-        tree = syntax.parse(source)
+        tree = _parsed(source)
     except syntax.CelSyntaxError as exc:
         return CheckedRule(source, None, [Problem(exc.offset, f"syntax error: {exc.message}")])
     checker = _Checker(source, roots)
@@ -143,6 +151,8 @@ def check_rule(source: str, roots: Mapping[str, Shape]) -> CheckedRule:
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:
+    import difflib  # here: needed only when a name is wrong, and costs start-up
+
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

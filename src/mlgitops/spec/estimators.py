@@ -21,6 +21,7 @@ from typing import Any
 from .. import yamlio
 from ..errors import Diagnostic
 from ..registries import DEFAULT_ESTIMATOR_PACKAGES
+from ..versions import installed_version
 from .models import EstimatorSpec, Task, TuningSpec
 from .shape_errors import describe, suggest
 
@@ -220,11 +221,8 @@ def checked_before(
     """
     if memo_dir is None or not estimator.class_path.startswith("sklearn."):
         return False, None
-    from importlib import metadata
-
-    try:
-        versions = [metadata.version("scikit-learn"), metadata.version("mlgitops")]
-    except metadata.PackageNotFoundError:
+    versions = [installed_version("scikit-learn"), installed_version("mlgitops")]
+    if None in versions:
         return False, None
     space = tuning.model_dump(mode="json", by_alias=True)["space"] if tuning else None
     key = json.dumps(

@@ -8,11 +8,11 @@ Defaults that are models are made with `model_construct()`: the same value as
 `X()` without building X's validator when this module is imported.
 """
 
-from __future__ import annotations
-
+# Annotations are evaluated as the classes are made (no `from __future__ import annotations`):
+# pydantic would otherwise evaluate every annotation string again, at each start.
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -175,7 +175,7 @@ class ColumnSpec(StrictModel):
     """The allowed values of a category column."""
 
     @model_validator(mode="after")
-    def _consistent(self) -> ColumnSpec:
+    def _consistent(self) -> Self:
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
         if self.type in ("string", "category", "boolean", "datetime") and (
@@ -207,7 +207,7 @@ class WindowSpec(StrictModel):
     """The newest N rows (by timestamp; in file order without one)."""
 
     @model_validator(mode="after")
-    def _one_measure(self) -> WindowSpec:
+    def _one_measure(self) -> Self:
         if (self.days is None) == (self.rows is None):
             raise ValueError("give exactly one of days: N or rows: N")
         return self
@@ -308,7 +308,7 @@ class SplitSpec(StrictModel):
     """Keep class proportions in both parts (classification, split.by: random)."""
 
     @model_validator(mode="after")
-    def _time_needs_test(self) -> SplitSpec:
+    def _time_needs_test(self) -> Self:
         if self.by == "time" and self.test is None:
             raise ValueError("split.by: time needs test: {days: N}, the newest days held out")
         if self.by == "random" and self.test is not None:
@@ -351,7 +351,7 @@ class GateSpec(StrictModel):
     """The metric may be at most this much worse than production's."""
 
     @model_validator(mode="after")
-    def _some_bound(self) -> GateSpec:
+    def _some_bound(self) -> Self:
         if self.min is None and self.max is None and self.max_drop is None:
             raise ValueError("a gate needs at least one of min, max, max_drop")
         if self.min is not None and self.max is not None and self.min > self.max:
@@ -402,7 +402,7 @@ class DriftSpec(StrictModel):
     """Performance monitoring: {metric, max_drop}."""
 
     @model_validator(mode="after")
-    def _performance_declared(self) -> DriftSpec:
+    def _performance_declared(self) -> Self:
         if len(set(self.triggers)) != len(self.triggers):
             raise ValueError("drift triggers are listed more than once")
         if "performance" in self.triggers and self.performance is None:
@@ -496,7 +496,7 @@ class FloatRangeSpec(StrictModel):
     """Only multiples of step above low (needed by the grid strategy)."""
 
     @model_validator(mode="after")
-    def _ordered(self) -> FloatRangeSpec:
+    def _ordered(self) -> Self:
         _check_range(self.bounds, self.log, self.step)
         return self
 
@@ -523,7 +523,7 @@ class IntRangeSpec(StrictModel):
         return value
 
     @model_validator(mode="after")
-    def _ordered(self) -> IntRangeSpec:
+    def _ordered(self) -> Self:
         _check_range(self.bounds, self.log, self.step if self.step != 1 else None)
         return self
 
@@ -646,7 +646,7 @@ class ModelSpec(StrictModel):
         return value
 
     @model_validator(mode="after")
-    def _one_pipeline(self) -> ModelSpec:
+    def _one_pipeline(self) -> Self:
         if self.pipeline is None and self.estimator is None:
             raise ValueError("give either 'pipeline' (a pipeline file) or an inline 'estimator'")
         if self.pipeline is not None and (

@@ -8,7 +8,6 @@ anything to someone editing YAML, so both are rewritten here.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import types
 import typing
 from collections.abc import Iterable
@@ -53,6 +52,8 @@ _REWRITE = {
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:
+    import difflib  # here: needed only when a name is wrong, and costs start-up
+
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
