@@ -15,6 +15,7 @@ would cost a page fault per 4 KiB.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -56,6 +57,40 @@ def _table_type(edges: int) -> type[np.unsignedinteger[Any]]:
     return np.uint64
 
 
+class _CellEnds:
+    """The grid cells' ends, each widened by `margin` (integral grids: the last value before
+    the next cell), computed the same way for one cell or all of them."""
+
+    def __init__(self, origin: float, scale: float, cells: int, margin: float, integral: bool):
+        self.origin, self.scale, self.cells = origin, scale, cells
+        self.margin, self.integral = margin, integral
+
+    def low(self, cells: np.ndarray) -> np.ndarray:
+        return (self.origin + cells.astype(np.float64) / self.scale) - self.margin
+
+    def high(self, cells: np.ndarray) -> np.ndarray:
+        end = self.origin + (cells + 1).astype(np.float64) / self.scale
+        return np.nextafter(end, -np.inf) if self.integral else end + self.margin
+
+    def cells_below(
+        self, values: np.ndarray, end: Callable[[np.ndarray], np.ndarray]
+    ) -> np.ndarray | None:
+        """For each value, how many cells have `end` below it (ends ascend with the cell):
+        found among a few cells either side of the arithmetic guess, and proved by the ends
+        just outside them. None if any guess were off by more than that."""
+        reach = 3
+        guess = np.floor((values - self.origin + self.margin) * self.scale)
+        start = np.clip(guess - reach, 0, self.cells).astype(np.intp)
+        stop = np.clip(guess + reach + 1, 0, self.cells).astype(np.intp)
+        window = start[:, None] + np.arange(2 * reach + 1)
+        inside = window < stop[:, None]
+        below = np.count_nonzero(inside & (end(window) < values[:, None]), axis=1)
+        before = end(np.maximum(start - 1, 0))
+        after = end(np.minimum(stop, self.cells - 1))
+        proved = ((start == 0) | (before < values)) & ((stop == self.cells) | (after >= values))
+        return start + below if bool(np.all(proved)) else None
+
+
 class Binner:
     """Bins `[-inf, e0), [e0, e1), …, [e_last, inf)`: bin i holds values with i edges <= value."""
 
@@ -94,9 +129,8 @@ class Binner:
             origin, cells = low - 1.0 / scale, GRID_CELLS
         if not np.isfinite(scale):
             return None
-        bounds = origin + np.arange(cells + 1, dtype=np.float64) / scale
         if integral:
-            low_ends, high_ends = bounds[:-1], np.nextafter(bounds[1:], -np.inf)
+            margin = 0.0
         else:
             # (x - origin) * scale rounds, so a value a hair from a cell's boundary may be given
             # the neighbouring cell. A cell is trusted only when no edge lies in it widened by
@@ -104,27 +138,50 @@ class Binner:
             # about 1/256 of a cell. Every value given a trusted cell then has the cell's bin.
             magnitude = float(np.max(np.abs(self.edges)))
             margin = 1.0 / (256.0 * scale) + 64.0 * np.finfo(np.float64).eps * (magnitude + span)
-            low_ends, high_ends = bounds[:-1] - margin, bounds[1:] + margin
-        first = self._edges_at_or_below(low_ends)  # the bin at a cell's left end
-        last = self._edges_at_or_below(high_ends)
-        # the narrowest type that holds every bin and the mark: 64 KiB of bytes for 100 edges
-        # stay in cache from batch to batch, 512 KiB of intp did not
-        table = np.empty(cells + 2, dtype=_table_type(self.edges.size))
+        ends = _CellEnds(origin, scale, cells, margin, integral)
+        table = self._table_by_edges(ends)
+        if table is None:
+            table = self._table_by_cells(ends)
+        return origin, scale, table, integral
+
+    def _table_by_cells(self, ends: _CellEnds) -> np.ndarray:
+        """The table from every cell's ends: how many edges lie at or below each end."""
+        cells = np.arange(ends.cells)
+        first = np.searchsorted(self.edges, ends.low(cells), side="right")  # bin at the left end
+        last = np.searchsorted(self.edges, ends.high(cells), side="right")
+        table = np.empty(ends.cells + 2, dtype=_table_type(self.edges.size))
         table[0] = 0
         # the mark (the type's largest value): an edge in (or next to) the cell
         table[1:-1] = np.where(first == last, first, np.iinfo(table.dtype).max)
         table[-1] = self.edges.size
-        return origin, scale, table, integral
+        return table
 
-    def _edges_at_or_below(self, bounds: np.ndarray) -> np.ndarray:
-        """`searchsorted(edges, bounds, side="right")` for ascending `bounds`: a hundred
-        searches into the bounds and a running count, instead of 65,536 into the edges."""
+    def _table_by_edges(self, ends: _CellEnds) -> np.ndarray | None:
+        """The same table from where each edge falls among the cells, without an array per
+        cell (a dozen of them cost more in fresh memory than the rest of a run's setup).
+
+        Cell c's left end is at or above edge e from c = below_low[e] on, its right end
+        from c = below_high[e] on: the cell's bin is the number of edges with
+        below_low[e] <= c, and an edge with below_high[e] <= c < below_low[e] marks it.
+        None when the edges are not sorted (or hold NaN).
+        """
         edges = self.edges
-        if not bool(np.all(edges[1:] >= edges[:-1])):  # unsorted (or NaN): the plain search
-            return np.searchsorted(edges, bounds, side="right")
-        # edge e is at or below bounds[c] exactly when c >= (the number of bounds below e)
-        first_cell = np.searchsorted(bounds, edges, side="left")
-        return np.cumsum(np.bincount(first_cell, minlength=bounds.size + 1)[: bounds.size])
+        if not bool(np.all(edges[1:] >= edges[:-1])):
+            return None
+        below_low = ends.cells_below(edges, ends.low)
+        below_high = ends.cells_below(edges, ends.high)
+        if below_low is None or below_high is None:
+            return None
+        kind = _table_type(edges.size)
+        runs = np.diff(np.concatenate(([0], below_low, [ends.cells])))
+        table = np.empty(ends.cells + 2, dtype=kind)
+        table[0] = 0
+        table[1:-1] = np.repeat(np.arange(edges.size + 1, dtype=kind), runs)
+        table[-1] = edges.size
+        mark = np.iinfo(kind).max
+        for start, stop in zip(below_high.tolist(), below_low.tolist(), strict=True):
+            table[1 + start : 1 + stop] = mark
+        return table
 
     def indices(self, values: np.ndarray, *, whole: bool = False) -> np.ndarray:
         """The bin of every value; values must hold no NaN. `whole`: every value is an integer."""
