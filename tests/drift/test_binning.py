@@ -109,3 +109,55 @@ def test_binner_whole_numbers_need_no_check() -> None:
     assert np.array_equal(
         binner.indices(values, whole=True), np.searchsorted(edges, values, side="right")
     )
+
+
+def _both_tables(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """The grid's table built from every cell, and from where each edge falls."""
+    from mlgitops.drift.binning import _CellEnds
+
+    binner = Binner(edges)
+    assert binner._grid is not None
+    origin, scale, table, integral = binner._grid
+    span = float(edges[-1] - edges[0])
+    magnitude = float(np.max(np.abs(edges)))
+    margin = (
+        0.0
+        if integral
+        else 1.0 / (256.0 * scale) + 64.0 * np.finfo(np.float64).eps * (magnitude + span)
+    )
+    ends = _CellEnds(origin, scale, table.size - 2, margin, integral)
+    by_cells, by_edges = binner._table_by_cells(ends), binner._table_by_edges(ends)
+    assert np.array_equal(table, by_cells if by_edges is None else by_edges)
+    return by_cells, by_edges
+
+
+def _edges_on_cell_boundaries(low: float, span: float) -> np.ndarray:
+    """Edges on interior grid cell boundaries of [low, low + span] and a hair either side."""
+    grid = Binner(np.array([low, low + span]))._grid
+    assert grid is not None
+    origin, scale, table, _ = grid
+    bounds = origin + RNG.integers(2, table.size - 3, 30).astype(np.float64) / scale
+    inner = np.concatenate([bounds, np.nextafter(bounds, -np.inf), np.nextafter(bounds, np.inf)])
+    return np.sort(np.concatenate([[low], inner, [low + span]]))
+
+
+@pytest.mark.parametrize(
+    "edges",
+    [
+        *(np.quantile(SAMPLES[name][:5000], np.linspace(0, 1, 101)) for name in sorted(SAMPLES)),
+        np.quantile(RNG.lognormal(sigma=8, size=5000), np.linspace(0, 1, 101)),
+        np.array([0.0, 0.0, 1.0, 1.0, 2.5, 1e5]),
+        np.array([-(2.0**60), 2.0**60]),
+        np.arange(-5.0, 300.0),
+        *(_edges_on_cell_boundaries(low, 12.5) for low in (0.0, -3.7, 1e7 + 0.25)),
+    ],
+)
+def test_grid_table_from_edges_matches_the_table_from_every_cell(edges: np.ndarray) -> None:
+    by_cells, by_edges = _both_tables(edges)
+    assert by_edges is not None
+    assert np.array_equal(by_cells, by_edges)
+
+
+def test_unsorted_edges_keep_the_table_from_every_cell() -> None:
+    by_cells, by_edges = _both_tables(np.array([0.0, 5.0, 2.0, 9.0]))
+    assert by_edges is None and by_cells.size > 0

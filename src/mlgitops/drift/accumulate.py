@@ -8,13 +8,14 @@ them without the raw values.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .binning import BLOCK, Binner
+from .binning import BLOCK, Binner, Workspace
 from .profile import CategoricalProfile, NumericProfile
 
 if TYPE_CHECKING:
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 MAX_TRACKED_VALUES = 1000  # names of current categories outside the profile kept for the report
+SPAN_BLOCKS = 4  # blocks worked on together: a 100,000-row batch in one go
+SPAN = SPAN_BLOCKS * BLOCK
+EXACT_INTEGERS = float(2**53)  # every integer up to this size is a float64
+MIN_VALUE_TABLE = 1 << 12  # integers spanning fewer values than this are counted per value
 
 
 @dataclass(frozen=True)
@@ -96,8 +101,11 @@ def reference_histogram(profile: NumericProfile | CategoricalProfile) -> Histogr
 class NumericAccumulator:
     """Counts current values into the profile's fine bins, with running moments.
 
-    Each block of values is binned, counted and summed while it is in cache;
-    nothing is sorted and no Python code runs per value.
+    Values are taken in blocks of `BLOCK`: each block's sums are added to the
+    running totals on their own, so the totals do not depend on how the data
+    is split into batches beyond that. Up to `SPAN_BLOCKS` blocks are worked on
+    together, their per-block sums read off one reshaped array, so a batch
+    costs a few array operations and no Python code per block or per value.
     """
 
     def __init__(self, profile: NumericProfile) -> None:
@@ -113,14 +121,29 @@ class NumericAccumulator:
         self.min = np.inf
         self.max = -np.inf
         self.sums = np.zeros(self.binner.bins, dtype=np.float64)
+        # While every value counted so far is a whole number and the sum of their sizes stays
+        # below 2**53, every per-bin sum is an exact integer, whatever the order of adding:
+        # integers may then be counted per distinct value instead of per row.
+        self._whole_sums = True
+        self._size_bound = 0.0
 
     def add(self, values: np.ndarray, *, whole: bool = False, nan: bool = True) -> None:
         """Count `values` (float64; NaN is missing). `whole`: every value is an integer;
         `nan=False`: the caller knows there is no NaN."""
         values = np.asarray(values, dtype=np.float64)
         self.rows += values.size
-        for start in range(0, values.size, BLOCK):
-            self._add_block(values[start : start + BLOCK], whole, nan)
+        for start in range(0, values.size, SPAN):
+            self._add_span(values[start : start + SPAN], whole, nan)
+
+    def add_integers(self, floats: np.ndarray, integers: np.ndarray) -> None:
+        """Count integer values without missing ones: `floats` are `integers` as float64.
+        The same result as `add(floats, whole=True, nan=False)`; a short range of values
+        is counted per distinct value rather than binned row by row."""
+        floats = np.asarray(floats, dtype=np.float64)
+        self.rows += floats.size
+        for start in range(0, floats.size, SPAN):
+            stop = start + SPAN
+            self._add_span(floats[start:stop], True, False, integers[start:stop])
 
     def add_counts(self, values: np.ndarray, counts: np.ndarray) -> None:
         """Count each of the distinct `values` (no NaN) `counts[i]` times: a column given by
@@ -137,32 +160,91 @@ class NumericAccumulator:
         self.sum_squares += float(np.dot(centred * centred, counts))
         self.min = min(self.min, float(values.min()))
         self.max = max(self.max, float(values.max()))
-        bins = self.binner.block_indices(values, whole=bool(np.all(values == np.round(values))))
+        whole = bool(np.all(values == np.round(values)))
+        self._note_sizes(whole, float(np.dot(np.abs(values), counts)))
+        bins = self.binner.block_indices(values, whole=whole)
         np.add.at(self.counts, bins, counts)
         np.add.at(self.sums, bins, values * counts)
 
-    def _add_block(self, values: np.ndarray, whole: bool, nan: bool) -> None:
-        centred = values - self.shift
-        total = float(centred.sum())
-        if nan and not math.isfinite(total):  # NaN in the block (a clean sum costs no extra pass)
+    def _add_span(
+        self, values: np.ndarray, whole: bool, nan: bool, integers: np.ndarray | None = None
+    ) -> None:
+        """At most `SPAN` values: blocks of `BLOCK` from the start, the last maybe shorter."""
+        work = _workspace()
+        centred = np.subtract(values, self.shift, out=work.centred[: values.size])
+        totals = _block_reduce(np.add.reduce, centred, None)
+        stops: list[int] | None = None  # None: blocks of BLOCK values, nothing left out
+        if nan and not all(map(math.isfinite, totals)):  # NaN in a block (or an infinity)
             missing = np.isnan(values)
             nulls = int(np.count_nonzero(missing))
             if nulls:
                 self.nulls += nulls
+                gaps = _block_reduce(np.add.reduce, missing, None, dtype=np.intp)
+                blocks = _block_bounds(values.size, None)
+                kept = [stop - start - gap for (start, stop), gap in zip(blocks, gaps, strict=True)]
+                stops = np.cumsum(kept).tolist()
                 values = values[~missing]
-                centred = values - self.shift
-                total = float(centred.sum())
+                centred = np.subtract(values, self.shift, out=work.centred[: values.size])
+                totals = _block_reduce(np.add.reduce, centred, stops)
+                integers = None
         if values.size == 0:
             return
-        self.sum += total
+        sizes = [b - a for a, b in _block_bounds(values.size, stops)]
+        for total, size in zip(totals, sizes, strict=True):
+            if size:  # an empty block (every value missing) adds nothing
+                self.sum += total
         centred *= centred  # not np.dot: BLAS threads cost more than they save on a block
-        self.sum_squares += float(centred.sum())
-        self.min = min(self.min, float(values.min()))
-        self.max = max(self.max, float(values.max()))
-        bins = self.binner.block_indices(values, whole=whole)
+        for total, size in zip(_block_reduce(np.add.reduce, centred, stops), sizes, strict=True):
+            if size:
+                self.sum_squares += total
+        lows = _block_reduce(np.minimum.reduce, values, stops)
+        highs = _block_reduce(np.maximum.reduce, values, stops)
+        for block_low, block_high, size in zip(lows, highs, sizes, strict=True):
+            if size:
+                self.min = min(self.min, block_low)
+                self.max = max(self.max, block_high)
+        low = min(block for block, size in zip(lows, sizes, strict=True) if size)
+        high = max(block for block, size in zip(highs, sizes, strict=True) if size)
+        if integers is not None and self._count_by_value(integers, low, high):
+            return
+        self._note_sizes(whole, values.size * max(abs(low), abs(high)))
+        bins = self.binner.block_indices(values, whole=whole, work=work)
         size = self.binner.bins
         self.counts += np.bincount(bins, minlength=size)
-        self.sums += np.bincount(bins, weights=values, minlength=size)
+        for start, stop in _block_bounds(values.size, stops):
+            if stop > start:
+                self.sums += np.bincount(
+                    bins[start:stop], weights=values[start:stop], minlength=size
+                )
+
+    def _count_by_value(self, integers: np.ndarray, low: float, high: float) -> bool:
+        """Count integers in [low, high] per distinct value when that is exact and cheap;
+        False (nothing counted) otherwise."""
+        bound = self._size_bound + integers.size * max(abs(low), abs(high))
+        if not (
+            self._whole_sums
+            and bound <= EXACT_INTEGERS
+            and high - low < max(integers.size, MIN_VALUE_TABLE)
+            and np.can_cast(integers.dtype, np.intp)
+        ):
+            return False
+        offset = int(low) if low < 0 or high >= integers.size else 0
+        shifted = np.asarray(integers, dtype=np.intp)
+        if offset:
+            shifted = shifted - offset
+        per_value = np.bincount(shifted, minlength=int(high) - offset + 1)
+        present = np.flatnonzero(per_value)
+        distinct = (present + offset).astype(np.float64)
+        repeats = per_value[present]
+        self._size_bound = bound
+        bins = self.binner.block_indices(distinct, whole=True)
+        np.add.at(self.counts, bins, repeats)
+        np.add.at(self.sums, bins, distinct * repeats)  # exact integers: the order is immaterial
+        return True
+
+    def _note_sizes(self, whole: bool, size: float) -> None:
+        self._size_bound += size
+        self._whole_sums = self._whole_sums and whole and self._size_bound <= EXACT_INTEGERS
 
     def histogram(self) -> NumericHistogram:
         valid = self.rows - self.nulls
@@ -231,6 +313,53 @@ class CategoricalAccumulator:
             self.nulls,
             dict(self.other_values),
         )
+
+
+class _SpanWork(Workspace):
+    def __init__(self) -> None:
+        super().__init__(SPAN)
+        self.centred = np.empty(SPAN, dtype=np.float64)
+
+
+_local = threading.local()
+
+
+def _workspace() -> _SpanWork:
+    """This thread's arrays for one span (a few MiB, kept for the thread's life)."""
+    work: _SpanWork | None = getattr(_local, "work", None)
+    if work is None:
+        work = _local.work = _SpanWork()
+    return work
+
+
+def _block_bounds(size: int, stops: list[int] | None) -> list[tuple[int, int]]:
+    """(start, stop) of each block: every `BLOCK` values, or up to each of `stops`."""
+    if stops is None:
+        return [(start, min(start + BLOCK, size)) for start in range(0, size, BLOCK)]
+    return list(zip([0, *stops[:-1]], stops, strict=True))
+
+
+def _block_reduce(
+    reduce: Callable[..., Any], array: np.ndarray, stops: list[int] | None, **options: Any
+) -> list[Any]:
+    """`reduce` of each block of `array` (see `_block_bounds`), as Python numbers.
+
+    Whole blocks are reduced as the rows of one reshaped array: numpy reduces
+    each row exactly as it would reduce that block alone (the same pairwise
+    summation), so the results are the same, at the cost of one call.
+    """
+    if stops is not None:
+        return [
+            reduce(array[start:stop], **options).item() if stop > start else 0
+            for start, stop in _block_bounds(array.size, stops)
+        ]
+    whole = array.size // BLOCK
+    out: list[Any] = []
+    if whole:
+        out = reduce(array[: whole * BLOCK].reshape(whole, BLOCK), axis=1, **options).tolist()
+    if array.size % BLOCK:
+        out.append(reduce(array[whole * BLOCK :], **options).item())
+    return out
 
 
 def _arrow_value_counts(column: pa.Array | pa.ChunkedArray) -> list[tuple[str | None, int]]:

@@ -4,20 +4,91 @@
 binary search per value). Instead a uniform grid of `GRID_CELLS` cells spans
 the edges, and a table gives each cell its bin: a value's bin is then
 arithmetic and one gather. A cell that an edge cuts has no single bin; the
-table marks it (-1), and only the values that land in such a cell (a
-fraction of a percent) are placed by `searchsorted`. The result is always the
-same as `searchsorted(edges, values, side="right")`.
+table marks it (with its type's largest value), and only the values that land
+in such a cell (a fraction of a percent) are placed by `searchsorted`. The
+result is always the same as `searchsorted(edges, values, side="right")`.
 
-Work is done in blocks of `BLOCK` values, so every temporary array stays in
-the processor's cache instead of streaming through memory several times.
+The table is of the narrowest integer type (a byte for up to 254 edges), so it
+stays in cache, and temporaries live in a reused `Workspace`: fresh arrays
+would cost a page fault per 4 KiB.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 GRID_CELLS = 1 << 16
 BLOCK = 1 << 15  # values per block: a few 256 KiB temporaries, well inside a core's cache
+
+
+class Workspace:
+    """Arrays that binning reuses from call to call.
+
+    A fresh array of a few hundred kilobytes is, more often than not, fresh
+    memory from the system, and every page of it costs a fault on first touch:
+    more than the arithmetic done in it.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.cells = np.empty(size, dtype=np.float64)
+        self.positions = np.empty(size, dtype=np.intp)
+        self.bins = np.empty(size, dtype=np.intp)
+        self.flags = np.empty(size, dtype=bool)
+        self.more_flags = np.empty(size, dtype=bool)
+        self._codes: dict[np.dtype[Any], np.ndarray] = {}
+
+    def codes(self, dtype: np.dtype[Any]) -> np.ndarray:
+        """An array of `dtype` for table entries."""
+        array = self._codes.get(dtype)
+        if array is None:
+            array = self._codes[dtype] = np.empty(self.size, dtype=dtype)
+        return array
+
+
+def _table_type(edges: int) -> type[np.unsignedinteger[Any]]:
+    """The narrowest unsigned type holding bins 0..edges and a larger mark."""
+    for kind in (np.uint8, np.uint16, np.uint32):
+        if edges < np.iinfo(kind).max:
+            return kind
+    return np.uint64
+
+
+class _CellEnds:
+    """The grid cells' ends, each widened by `margin` (integral grids: the last value before
+    the next cell), computed the same way for one cell or all of them."""
+
+    def __init__(self, origin: float, scale: float, cells: int, margin: float, integral: bool):
+        self.origin, self.scale, self.cells = origin, scale, cells
+        self.margin, self.integral = margin, integral
+
+    def low(self, cells: np.ndarray) -> np.ndarray:
+        return (self.origin + cells.astype(np.float64) / self.scale) - self.margin
+
+    def high(self, cells: np.ndarray) -> np.ndarray:
+        end = self.origin + (cells + 1).astype(np.float64) / self.scale
+        return np.nextafter(end, -np.inf) if self.integral else end + self.margin
+
+    def cells_below(
+        self, values: np.ndarray, end: Callable[[np.ndarray], np.ndarray]
+    ) -> np.ndarray | None:
+        """For each value, how many cells have `end` below it (ends ascend with the cell):
+        found among a few cells either side of the arithmetic guess, and proved by the ends
+        just outside them. None if any guess were off by more than that."""
+        reach = 3
+        guess = np.floor((values - self.origin + self.margin) * self.scale)
+        start = np.clip(guess - reach, 0, self.cells).astype(np.intp)
+        stop = np.clip(guess + reach + 1, 0, self.cells).astype(np.intp)
+        window = start[:, None] + np.arange(2 * reach + 1)
+        inside = window < stop[:, None]
+        below = np.count_nonzero(inside & (end(window) < values[:, None]), axis=1)
+        before = end(np.maximum(start - 1, 0))
+        after = end(np.minimum(stop, self.cells - 1))
+        proved = ((start == 0) | (before < values)) & ((stop == self.cells) | (after >= values))
+        return start + below if bool(np.all(proved)) else None
 
 
 class Binner:
@@ -37,7 +108,8 @@ class Binner:
 
     def _make_grid(self) -> tuple[float, float, np.ndarray, bool] | None:
         """(origin, cells per unit, table, integral). table[c + 1] is the bin of grid cell
-        c = floor((x - origin) * scale), or -1 where the cell's values need a search;
+        c = floor((x - origin) * scale), or the table type's largest value where the cell's
+        values need a search;
         table[0] holds everything below the grid and table[-1] everything above it."""
         if self.edges.size < 2:
             return None
@@ -57,9 +129,8 @@ class Binner:
             origin, cells = low - 1.0 / scale, GRID_CELLS
         if not np.isfinite(scale):
             return None
-        bounds = origin + np.arange(cells + 1, dtype=np.float64) / scale
         if integral:
-            low_ends, high_ends = bounds[:-1], np.nextafter(bounds[1:], -np.inf)
+            margin = 0.0
         else:
             # (x - origin) * scale rounds, so a value a hair from a cell's boundary may be given
             # the neighbouring cell. A cell is trusted only when no edge lies in it widened by
@@ -67,14 +138,50 @@ class Binner:
             # about 1/256 of a cell. Every value given a trusted cell then has the cell's bin.
             magnitude = float(np.max(np.abs(self.edges)))
             margin = 1.0 / (256.0 * scale) + 64.0 * np.finfo(np.float64).eps * (magnitude + span)
-            low_ends, high_ends = bounds[:-1] - margin, bounds[1:] + margin
-        first = np.searchsorted(self.edges, low_ends, side="right")  # the bin at a cell's left end
-        last = np.searchsorted(self.edges, high_ends, side="right")
-        table = np.empty(cells + 2, dtype=np.intp)  # intp: gathers with int32 cost about 5x more
-        table[0] = 0
-        table[1:-1] = np.where(first == last, first, -1)  # -1: an edge in (or next to) the cell
-        table[-1] = self.edges.size
+        ends = _CellEnds(origin, scale, cells, margin, integral)
+        table = self._table_by_edges(ends)
+        if table is None:
+            table = self._table_by_cells(ends)
         return origin, scale, table, integral
+
+    def _table_by_cells(self, ends: _CellEnds) -> np.ndarray:
+        """The table from every cell's ends: how many edges lie at or below each end."""
+        cells = np.arange(ends.cells)
+        first = np.searchsorted(self.edges, ends.low(cells), side="right")  # bin at the left end
+        last = np.searchsorted(self.edges, ends.high(cells), side="right")
+        table = np.empty(ends.cells + 2, dtype=_table_type(self.edges.size))
+        table[0] = 0
+        # the mark (the type's largest value): an edge in (or next to) the cell
+        table[1:-1] = np.where(first == last, first, np.iinfo(table.dtype).max)
+        table[-1] = self.edges.size
+        return table
+
+    def _table_by_edges(self, ends: _CellEnds) -> np.ndarray | None:
+        """The same table from where each edge falls among the cells, without an array per
+        cell (a dozen of them cost more in fresh memory than the rest of a run's setup).
+
+        Cell c's left end is at or above edge e from c = below_low[e] on, its right end
+        from c = below_high[e] on: the cell's bin is the number of edges with
+        below_low[e] <= c, and an edge with below_high[e] <= c < below_low[e] marks it.
+        None when the edges are not sorted (or hold NaN).
+        """
+        edges = self.edges
+        if not bool(np.all(edges[1:] >= edges[:-1])):
+            return None
+        below_low = ends.cells_below(edges, ends.low)
+        below_high = ends.cells_below(edges, ends.high)
+        if below_low is None or below_high is None:
+            return None
+        kind = _table_type(edges.size)
+        runs = np.diff(np.concatenate(([0], below_low, [ends.cells])))
+        table = np.empty(ends.cells + 2, dtype=kind)
+        table[0] = 0
+        table[1:-1] = np.repeat(np.arange(edges.size + 1, dtype=kind), runs)
+        table[-1] = edges.size
+        mark = np.iinfo(kind).max
+        for start, stop in zip(below_high.tolist(), below_low.tolist(), strict=True):
+            table[1 + start : 1 + stop] = mark
+        return table
 
     def indices(self, values: np.ndarray, *, whole: bool = False) -> np.ndarray:
         """The bin of every value; values must hold no NaN. `whole`: every value is an integer."""
@@ -86,28 +193,48 @@ class Binner:
             out[start : start + block.size] = self.block_indices(block, whole=whole)
         return out
 
-    def block_indices(self, values: np.ndarray, *, whole: bool = False) -> np.ndarray:
-        """`indices` for one block (at most about `BLOCK` values, so temporaries stay in cache)."""
+    def block_indices(
+        self, values: np.ndarray, *, whole: bool = False, work: Workspace | None = None
+    ) -> np.ndarray:
+        """`indices` for one block (at most about `BLOCK` values, so temporaries stay in cache).
+
+        With `work` (large enough for `values`), the temporaries and the result are views
+        of its arrays, valid until its next use: no memory is allocated.
+        """
         if self._grid is None:
             return np.searchsorted(self.edges, values, side="right")
+        if work is None:
+            work = Workspace(values.size)
+        size = values.size
         origin, scale, table, integral = self._grid
+        cell = work.cells[:size]
         with np.errstate(over="ignore", invalid="ignore"):  # huge values clip like any outlier
             if integral:
-                cell = values - (origin - 1.0)  # exact for whole numbers
+                np.subtract(values, origin - 1.0, out=cell)  # exact for whole numbers
             elif self._fused:  # (x - origin) * scale + 1 in two passes, not three
-                cell = values * scale
+                np.multiply(values, scale, out=cell)
                 cell += 1.0 - origin * scale
             else:
-                cell = values - origin
+                np.subtract(values, origin, out=cell)
                 cell *= scale
                 cell += 1.0
         np.clip(cell, 0.0, float(table.size - 1), out=cell)
-        bins = table[cell.astype(np.intp)]
+        positions = work.positions[:size]
+        np.copyto(positions, cell, casting="unsafe")  # cells are >= 0: truncation is floor
+        codes = np.take(table, positions, out=work.codes(table.dtype)[:size], mode="clip")
+        marked = np.equal(codes, np.iinfo(table.dtype).max, out=work.flags[:size])
+        bins = work.bins[:size]
+        np.copyto(bins, codes)
         if integral and not whole:
             # a fraction a hair below a whole number may round up to it: check every value
-            unsure = np.flatnonzero((values < self._lower[bins]) | (values >= self._upper[bins]))
-        else:
-            unsure = np.flatnonzero(bins < 0)
+            bound, outside = work.cells[:size], work.more_flags[:size]
+            np.less(values, np.take(self._lower, bins, out=bound, mode="clip"), out=outside)
+            marked |= outside
+            np.greater_equal(
+                values, np.take(self._upper, bins, out=bound, mode="clip"), out=outside
+            )
+            marked |= outside
+        unsure = np.flatnonzero(marked)
         if unsure.size:
             bins[unsure] = np.searchsorted(self.edges, values[unsure], side="right")
         return bins

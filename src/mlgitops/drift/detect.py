@@ -157,10 +157,21 @@ def _add_arrow_numbers(accumulator: NumericAccumulator, column: Any) -> None:
         values = column
     else:
         values = pc.cast(column, pa.float64())
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
-    array = values.to_numpy(zero_copy_only=False)
+    array = _numpy(values)
+    if pa.types.is_integer(kind) and not column.null_count:  # may be counted per value
+        accumulator.add_integers(array, _numpy(column))
+        return
     accumulator.add(array, whole=whole, nan=pa.types.is_floating(kind) or bool(column.null_count))
+
+
+def _numpy(column: Any) -> np.ndarray:
+    """An Arrow array (or chunked array) without nulls as numpy, without a copy where it can."""
+    import pyarrow as pa
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    array: np.ndarray = column.to_numpy(zero_copy_only=False)
+    return array
 
 
 def evaluate_feature(
