@@ -148,3 +148,29 @@ def test_malformed_import_paths_are_not_imported(path: str) -> None:
     problems = _check(f"estimator: {{class: '{path}'}}")
     assert len(problems) == 1
     assert "is not a full import path (package.module.Class)" in problems[0]
+
+
+def test_a_passed_estimator_is_remembered_in_the_workspace_only(tmp_path: Path) -> None:
+    """The memo of passed checks lives under the repository's `.mlgitops/`; a workspace that
+    is a link out of the repository is neither read nor written."""
+    spec = EstimatorSpec.model_validate(
+        {"class": "sklearn.linear_model.LogisticRegression", "params": {"C": 0.5}}
+    )
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    passed, marker = estimators.checked_before(spec, "classification", repo)
+    assert not passed and marker is not None
+    estimators.remember_pass(marker, repo)
+    assert estimators.checked_before(spec, "classification", repo) == (True, marker)
+    assert marker.is_relative_to(repo / ".mlgitops")
+
+    linked, outside = tmp_path / "linked", tmp_path / "outside"
+    linked.mkdir()
+    outside.mkdir()
+    (linked / ".mlgitops").symlink_to(outside, target_is_directory=True)
+    planted = outside / "cache" / estimators.MEMO_DIR / marker.name
+    planted.parent.mkdir(parents=True)
+    planted.touch()  # a pass planted outside must not count
+    assert estimators.checked_before(spec, "classification", linked) == (False, None)
+    estimators.remember_pass(linked / ".mlgitops" / "cache" / "x", linked)
+    assert sorted(p.name for p in outside.rglob("*")) == ["cache", estimators.MEMO_DIR, marker.name]

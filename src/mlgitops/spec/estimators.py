@@ -9,6 +9,7 @@ one is reported.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import inspect
@@ -18,8 +19,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from .. import yamlio
-from ..errors import Diagnostic
+from .. import paths, yamlio
+from ..errors import Diagnostic, MlgitopsError
 from ..registries import DEFAULT_ESTIMATOR_PACKAGES
 from ..versions import installed_version
 from .models import EstimatorSpec, Task, TuningSpec
@@ -205,10 +206,13 @@ def _class_hint(path: str) -> str:
     return "" if names[guess] == path else f" (did you mean '{names[guess]}'?)"
 
 
+MEMO_DIR = "estimator-checks"  # under the workspace's cache folder
+
+
 def checked_before(
     estimator: EstimatorSpec,
     task: Task,
-    memo_dir: Path | None,
+    root: Path | None,
     *,
     tuning: TuningSpec | None = None,
 ) -> tuple[bool, Path | None]:
@@ -217,9 +221,10 @@ def checked_before(
     Importing scikit-learn costs most of a second; a spec whose estimators were
     already checked need not pay it again. Only scikit-learn estimators are
     remembered (their version is known without importing them), and only
-    passes: problems are always reported afresh, with their positions.
+    passes: problems are always reported afresh, with their positions. A workspace
+    linked out of the repository `root` is neither read nor written.
     """
-    if memo_dir is None or not estimator.class_path.startswith("sklearn."):
+    if root is None or not estimator.class_path.startswith("sklearn."):
         return False, None
     versions = [installed_version("scikit-learn"), installed_version("mlgitops")]
     if None in versions:
@@ -230,15 +235,21 @@ def checked_before(
         sort_keys=True,
         default=str,
     )
-    marker = memo_dir / hashlib.sha256(key.encode()).hexdigest()
+    marker = (
+        root / paths.WORKSPACE_DIR / "cache" / MEMO_DIR / hashlib.sha256(key.encode()).hexdigest()
+    )
+    if not paths.is_inside(root, marker):
+        return False, None
     return marker.is_file(), marker
 
 
-def remember_pass(marker: Path | None) -> None:
+def remember_pass(marker: Path | None, root: Path) -> None:
     if marker is None:
         return
-    try:
+    with contextlib.suppress(OSError, MlgitopsError):  # read-only: only the shortcut is lost
+        from ..workspace import ensure_workspace
+
+        ensure_workspace(root)
         marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-    except OSError:
-        pass  # a read-only checkout only loses the shortcut
+        if paths.is_inside(root, marker):  # the folders made may not have been ours
+            marker.touch()

@@ -222,11 +222,10 @@ def load_project(
         )
         from .tuning import check_space
 
-        memo_dir = root / ".mlgitops" / "cache" / "estimator-checks"
         for model_name, pipeline in pipelines.items():
             model = sections.models[model_name]
             passed_before, marker = checked_before(
-                pipeline.estimator, model.task, memo_dir, tuning=model.tuning
+                pipeline.estimator, model.task, root, tuning=model.tuning
             )
             if passed_before:
                 continue
@@ -243,7 +242,7 @@ def load_project(
                 )
             files.diagnostics += problems
             if not problems:
-                remember_pass(marker)
+                remember_pass(marker, root)
     if spec is None or not complete:
         raise SpecError(_unique(files.diagnostics))
     policy_files = {path: policy for path, policy in files.policies.items() if policy is not None}
