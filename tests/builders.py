@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mlgitops.data.report import DataValidationReport
 
 
 def write_file(root: Path, relative: str, text: str) -> Path:
@@ -160,3 +164,17 @@ def tiny_onnx(name: str = "identity") -> bytes:
     graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], name, [x], [y])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     return bytes(model.SerializeToString())
+
+
+def report_shape(report: DataValidationReport) -> tuple[object, ...]:
+    """What a data validation report says, in a form two reports can be compared by."""
+    return (
+        report.rows,
+        report.columns,
+        dict(report.null_counts),
+        sorted(
+            (f.column or "", f.check, f.failing_rows, [(e.row, e.value) for e in f.examples])
+            for f in report.failures
+        ),
+        report.passed,
+    )

@@ -16,8 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from builders import report_shape
 
-from mlgitops.data import DataValidationReport, read_table, validate_frame
+from mlgitops.data import read_table, validate_frame
 from mlgitops.data.aggregates import known_counts
 from mlgitops.data.read import dictionary_encoded
 
@@ -37,19 +38,6 @@ EDGE: dict[str, dict[int, Any]] = {
     "case differs": {12: "One-Year"},
     "everything at once": {0: None, 2: "", 5: "ein-jähr", 11: LONG, 19: "gold"},
 }
-
-
-def _shape(report: DataValidationReport) -> tuple[object, ...]:
-    return (
-        report.rows,
-        report.columns,
-        dict(report.null_counts),
-        sorted(
-            (f.column or "", f.check, f.failing_rows, [(e.row, e.value) for e in f.examples])
-            for f in report.failures
-        ),
-        report.passed,
-    )
 
 
 def _write(path: Path, frame: pd.DataFrame, **options: Any) -> Path:
@@ -87,7 +75,7 @@ def test_dictionary_read_gives_the_plain_frame_and_report(
 
     from_counts = validate_frame(typed, spec, file=DISPLAY)
     from_cells = validate_frame(plain, spec, file=DISPLAY)
-    assert _shape(from_counts) == _shape(from_cells)
+    assert report_shape(from_counts) == report_shape(from_cells)
     missing_only = case in ("missing cells", "empty and blank cells")
     assert from_counts.passed == (case == "clean" or (nullable and missing_only))
 
@@ -150,7 +138,9 @@ def test_many_labels_are_checked_from_their_cells(tmp_path: Path) -> None:
     assert known_counts(typed["contract"]) is None
     pd.testing.assert_frame_equal(typed, read_table(path, DISPLAY))
     report = validate_frame(typed, spec, file=DISPLAY)
-    assert _shape(report) == _shape(validate_frame(read_table(path, DISPLAY), spec, file=DISPLAY))
+    assert report_shape(report) == report_shape(
+        validate_frame(read_table(path, DISPLAY), spec, file=DISPLAY)
+    )
     assert [(f.check, f.failing_rows) for f in report.failures] == [("values", MAX_DISTINCT + 1)]
 
 
@@ -167,5 +157,5 @@ def test_a_nested_column_before_it_does_not_shift_the_category_column(tmp_path: 
     pd.testing.assert_frame_equal(typed, plain)
     assert known_counts(typed["contract"]) is not None
     report = validate_frame(typed, spec, file=DISPLAY)
-    assert _shape(report) == _shape(validate_frame(plain, spec, file=DISPLAY))
+    assert report_shape(report) == report_shape(validate_frame(plain, spec, file=DISPLAY))
     assert [(f.column, f.check) for f in report.failures] == [("meta", "unexpected_column")]

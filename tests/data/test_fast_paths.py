@@ -13,8 +13,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from builders import report_shape
 
-from mlgitops.data import DataValidationReport, read_table, validate_frame
+from mlgitops.data import read_table, validate_frame
 from mlgitops.data.validate import parsed_while_read, read_and_validate, validate_table
 
 from .conftest import dataset_spec, valid_cells, valid_frame, write_csv_rows
@@ -36,18 +37,6 @@ BROKEN = {
 }
 
 
-def _shape(report: DataValidationReport) -> tuple[object, ...]:
-    return (
-        report.rows,
-        report.columns,
-        dict(report.null_counts),
-        sorted(
-            (f.column or "", f.check, f.failing_rows, [(e.row, e.value) for e in f.examples])
-            for f in report.failures
-        ),
-    )
-
-
 @pytest.mark.parametrize("case", sorted(BROKEN))
 def test_typed_csv_read_reports_what_the_text_read_reports(tmp_path: Path, case: str) -> None:
     rows = valid_cells()
@@ -57,7 +46,7 @@ def test_typed_csv_read_reports_what_the_text_read_reports(tmp_path: Path, case:
     spec = dataset_spec()
     as_text = validate_frame(read_table(path, "data/churn.csv"), spec, file="data/churn.csv")
     _, report = read_and_validate(path, "data/churn.csv", spec)
-    assert _shape(report) == _shape(as_text)
+    assert report_shape(report) == report_shape(as_text)
     assert report.passed == (
         case
         in (
@@ -102,7 +91,7 @@ def test_arrow_tables_report_what_frames_report(
     from_frame = validate_frame(
         read_table(path, "data/churn.parquet"), spec, file="data/churn.parquet"
     )
-    assert _shape(from_table) == _shape(from_frame)
+    assert report_shape(from_table) == report_shape(from_frame)
     assert from_table.passed == (case == "clean")
 
 
