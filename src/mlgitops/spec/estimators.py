@@ -9,8 +9,6 @@ one is reported.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import importlib
 import inspect
 import json
@@ -19,10 +17,11 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from .. import paths, yamlio
-from ..errors import Diagnostic, MlgitopsError
+from .. import yamlio
+from ..errors import Diagnostic
 from ..registries import DEFAULT_ESTIMATOR_PACKAGES
 from ..versions import installed_version
+from . import markers
 from .models import EstimatorSpec, Task, TuningSpec
 from .shape_errors import describe, suggest
 
@@ -235,21 +234,10 @@ def checked_before(
         sort_keys=True,
         default=str,
     )
-    marker = (
-        root / paths.WORKSPACE_DIR / "cache" / MEMO_DIR / hashlib.sha256(key.encode()).hexdigest()
-    )
-    if not paths.is_inside(root, marker):
-        return False, None
-    return marker.is_file(), marker
+    marker = markers.marker(root, MEMO_DIR, key)
+    return (False, None) if marker is None else (marker.is_file(), marker)
 
 
 def remember_pass(marker: Path | None, root: Path) -> None:
-    if marker is None:
-        return
-    with contextlib.suppress(OSError, MlgitopsError):  # read-only: only the shortcut is lost
-        from ..workspace import ensure_workspace
-
-        ensure_workspace(root)
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        if paths.is_inside(root, marker):  # the folders made may not have been ours
-            marker.touch()
+    if marker is not None:
+        markers.leave(root, marker)

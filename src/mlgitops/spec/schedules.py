@@ -11,14 +11,11 @@ leads outside the repository is not used.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
 from pathlib import Path
 
-from .. import paths
-from ..errors import MlgitopsError
 from ..versions import installed_version
+from . import markers
 
 MEMO_DIR = "schedule-checks"
 
@@ -42,23 +39,14 @@ class KnownSchedules:
         return self._verdicts[expression]
 
     def _marker(self, expression: str) -> Path | None:
-        root = self._root
         version = installed_version("croniter")
-        if root is None or version is None:
+        if self._root is None or version is None:
             return None
-        key = hashlib.sha256(f"{version}\n{expression}".encode()).hexdigest()
-        marker = root / paths.WORKSPACE_DIR / "cache" / MEMO_DIR / key
-        return marker if paths.is_inside(root, marker) else None
+        return markers.marker(self._root, MEMO_DIR, f"{version}\n{expression}")
 
     def _remember(self, marker: Path) -> None:
         assert self._root is not None
-        with contextlib.suppress(OSError, MlgitopsError):  # read-only: only the shortcut is lost
-            from ..workspace import ensure_workspace
-
-            ensure_workspace(self._root)
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            if paths.is_inside(self._root, marker):
-                marker.touch()
+        markers.leave(self._root, marker)
 
 
 @functools.lru_cache(maxsize=256)  # many models share a few schedules
