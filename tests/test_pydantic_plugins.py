@@ -26,7 +26,10 @@ plugin = Plugin()
 
 PROGRAM = """
 import os, sys
+if sys.argv[1] == "pydantic-first":
+    import pydantic.plugin._loader  # a program that used pydantic before importing mlgitops
 import mlgitops
+print(repr(os.environ.get("PYDANTIC_DISABLE_PLUGINS")))
 if sys.argv[1] == "turn-on":
     os.environ["PYDANTIC_DISABLE_PLUGINS"] = ""  # none of them off
 from pydantic import BaseModel
@@ -53,8 +56,9 @@ def site(tmp_path: Path) -> Path:
     return folder
 
 
-def _run(site: Path, mode: str, **variables: str) -> tuple[bool, list[str]]:
-    """(whether importlib.metadata was imported, the models the plugin saw)."""
+def _run(site: Path, mode: str, **variables: str) -> tuple[str, bool, list[str]]:
+    """(the variable after importing mlgitops, whether importlib.metadata was imported,
+    the models the plugin saw)."""
     log = site / f"{mode}.log"
     environ = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
     environ.update(PYTHONPATH=str(site), PLUGIN_LOG=str(log), **variables)
@@ -66,21 +70,24 @@ def _run(site: Path, mode: str, **variables: str) -> tuple[bool, list[str]]:
         check=True,
     )
     seen = log.read_text().split() if log.exists() else []
-    return proc.stdout.strip() == "True", seen
+    variable, looked = proc.stdout.split()
+    return variable, looked == "True", seen
 
 
-def test_plugins_stay_off_and_nothing_looks_for_them(site: Path) -> None:
-    looked, seen = _run(site, "default")
-    assert (looked, seen) == (False, [])
+def test_plugins_stay_off_nothing_looks_for_them_and_the_environment_is_untouched(
+    site: Path,
+) -> None:
+    assert _run(site, "default") == ("None", False, [])
 
 
 def test_a_user_who_sets_the_variable_gets_pydantic_as_usual(site: Path) -> None:
-    looked, seen = _run(site, "user", PYDANTIC_DISABLE_PLUGINS="")
-    assert looked and seen == ["Checked"]
-    _, seen = _run(site, "user-off", PYDANTIC_DISABLE_PLUGINS="demo")
-    assert seen == []
+    assert _run(site, "user", PYDANTIC_DISABLE_PLUGINS="") == ("''", True, ["Checked"])
+    assert _run(site, "user-off", PYDANTIC_DISABLE_PLUGINS="demo") == ("'demo'", True, [])
 
 
 def test_plugins_turned_on_later_are_found(site: Path) -> None:
-    looked, seen = _run(site, "turn-on")
-    assert looked and seen == ["Checked"]
+    assert _run(site, "turn-on") == ("None", True, ["Checked"])
+
+
+def test_after_pydantic_looked_its_own_switch_turns_them_off(site: Path) -> None:
+    assert _run(site, "pydantic-first") == ("'__all__'", True, [])

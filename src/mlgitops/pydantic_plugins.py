@@ -1,11 +1,12 @@
 """pydantic plugins stay off for mlgitops, without pydantic importing what looks for them.
 
-Third-party pydantic plugins must not wrap the validation of mlgitops's own files, so
-`PYDANTIC_DISABLE_PLUGINS=__all__` is set unless the user set it. pydantic reads that
-variable only after importing its plugin loader, whose `importlib.metadata` import
-(email, zipfile, importlib.resources) cost about 12 ms of `validate`'s 140, measured.
-The loader is therefore stood in for until someone asks for plugins: it answers what
-pydantic's would while plugins are off, and hands over to pydantic's own otherwise.
+Third-party pydantic plugins must not wrap the validation of mlgitops's own files.
+pydantic's switch, `PYDANTIC_DISABLE_PLUGINS`, is read only after importing its
+plugin loader, whose `importlib.metadata` import (email, zipfile, importlib.resources)
+cost about 12 ms of `validate`'s 140, measured. So the loader is stood in for: it
+answers "no plugins" until someone sets the variable to turn plugins on, and hands
+over to pydantic's own loader then. Nothing is written to the environment, so the
+processes mlgitops starts see the user's settings only.
 """
 
 from __future__ import annotations
@@ -26,16 +27,18 @@ def switch_off() -> None:
     """Plugins off unless the user chose; pydantic's loader imported only when they are on."""
     if VARIABLE in os.environ:
         return  # the user manages plugins: pydantic looks them up as usual
-    os.environ[VARIABLE] = "__all__"
-    if LOADER not in sys.modules:  # pydantic has not looked yet
-        stand_in = types.ModuleType(LOADER, __doc__)
-        stand_in.get_plugins = get_plugins  # type: ignore[attr-defined]
-        sys.modules[LOADER] = stand_in
+    if LOADER in sys.modules:  # pydantic has looked already: its own switch, then
+        os.environ[VARIABLE] = "__all__"
+        return
+    stand_in = types.ModuleType(LOADER, __doc__)
+    stand_in.get_plugins = get_plugins  # type: ignore[attr-defined]
+    sys.modules[LOADER] = stand_in
 
 
 def get_plugins() -> Iterable[Any]:
-    """pydantic's answer: none while plugins are all off, else what its own loader finds."""
-    if os.environ.get(VARIABLE) in ALL_OFF:
+    """pydantic's answer: none while the variable is unset or says all off, else what
+    its own loader finds."""
+    if os.environ.get(VARIABLE, "__all__") in ALL_OFF:
         return ()
     sys.modules.pop(LOADER, None)  # turned on since: pydantic's loader from now on
     loader = importlib.import_module(LOADER)
