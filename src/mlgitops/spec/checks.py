@@ -8,6 +8,6 @@ from .load import ProjectCheck
 def project_checks() -> list[ProjectCheck]:
     """Every extra check; policy rule compilation is added here by the policy engine."""
     # imported here: loading the spec must not import the policy engine
-    from ..policy.compile import policy_check
+    from ..policy.memo import remembered_policy_check
 
-    return [policy_check]
+    return [remembered_policy_check]

@@ -5,7 +5,9 @@ estimator parameters, CEL rules) are checked by `load.py`, which knows where
 each value stands in its file. Field docstrings become the descriptions of the
 JSON Schema that editors use for completion (`mlgitops schema`, see `descriptions.py`).
 Defaults that are models are made with `model_construct()`: the same value as
-`X()` without building X's validator when this module is imported.
+`X()` without building X's validator when this module is imported. Empty lists and
+maps are plain defaults, which pydantic copies for each model: a `default_factory`
+of `list` has pydantic read the builtin's signature (the tokenize module) at each start.
 """
 
 # Annotations are evaluated as the classes are made (no `from __future__ import annotations`):
@@ -141,9 +143,7 @@ class CISpec(StrictModel):
     """Name of a repository secret holding a GitHub App (or fine-grained) token for the promote
     and drift-issue jobs. Pull requests opened with the default GITHUB_TOKEN start no workflows;
     with this token they do."""
-    secrets: Annotated[list[SecretName], AfterValidator(_distinct_secrets)] = Field(
-        default_factory=list
-    )
+    secrets: Annotated[list[SecretName], AfterValidator(_distinct_secrets)] = Field(default=[])
     """Names of repository secrets (storage credentials) passed, by name, as environment
     variables to the jobs that read data: validate and run, drift, snapshot and retrain. Never
     to the promote, review or release jobs, and never as `secrets: inherit`."""
@@ -194,7 +194,7 @@ class ChecksSpec(StrictModel):
     """Fail when the data has fewer rows."""
     max_null_fraction: float | None = Field(default=None, ge=0.0, le=1.0)
     """Fail when any column has a larger share of missing values."""
-    unique: list[str] = Field(default_factory=list)
+    unique: list[str] = Field(default=[])
     """Columns whose values must be unique."""
 
 
@@ -236,7 +236,7 @@ class DatasetSpec(StrictModel):
     source: str | None = Field(default=None, min_length=1)
     """A file, a folder of partitions or a glob; a path relative to the repository root or any
     fsspec URL (s3://, gs://, az://, https://). Snapshotted into mlops.lock."""
-    storage: dict[str, Any] = Field(default_factory=dict)
+    storage: dict[str, Any] = Field(default={})
     """fsspec storage options of the source (endpoint_url, region, ...); never credentials,
     which come from the environment."""
     format: DataFormat | None = None
@@ -281,7 +281,7 @@ class FeaturesSpec(StrictModel):
 
     include: list[str] | None = None
     """Use only these columns."""
-    exclude: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default=[])
     """Leave these columns out (identifiers, leaks)."""
 
 
@@ -321,7 +321,7 @@ class SplitSpec(StrictModel):
 class EvaluationSpec(StrictModel):
     """How the holdout is evaluated beyond the point metrics."""
 
-    slices: list[str] = Field(default_factory=list)
+    slices: list[str] = Field(default=[])
     """Columns whose values each get their own metrics (with row counts and intervals)."""
     min_slice_rows: int = Field(default=30, ge=1)
     """Smaller slices are reported as too small, never gated."""
@@ -395,7 +395,7 @@ class DriftSpec(StrictModel):
     """The dataset drifts when this share of features drift."""
     on_drift: OnDrift = "promote"
     """promote (retrain and open a pull request), issue, or fail."""
-    triggers: list[DriftTrigger] = Field(default_factory=lambda: ["data"], min_length=1)  # type: ignore[arg-type]
+    triggers: list[DriftTrigger] = Field(default=["data"], min_length=1)
     """What counts as drift: data (features), prediction (the model's scores), performance
     (quality on labelled current rows; needs `performance`)."""
     performance: PerformanceSpec | None = None
@@ -425,9 +425,9 @@ class DriftSpec(StrictModel):
 class PromotionSpec(StrictModel):
     """The promotion pull request."""
 
-    reviewers: list[str] = Field(default_factory=list)
+    reviewers: list[str] = Field(default=[])
     """GitHub users asked to review."""
-    labels: list[str] = Field(default_factory=list)
+    labels: list[str] = Field(default=[])
     """Labels put on the pull request."""
 
 
@@ -466,7 +466,7 @@ class EstimatorSpec(StrictModel):
 
     class_path: str = Field(alias="class", min_length=1)
     """Import path of the class, e.g. sklearn.ensemble.RandomForestClassifier."""
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, Any] = Field(default={})
     """Constructor parameters, checked against the estimator's own."""
 
 
@@ -616,10 +616,10 @@ class ModelSpec(StrictModel):
     """Inline estimator (without a pipeline file)."""
     split: SplitSpec = SplitSpec.model_construct()
     """The train/test split."""
-    metrics: list[MetricName] = Field(default_factory=list)
+    metrics: list[MetricName] = Field(default=[])
     """Metrics computed on the test split."""
     gates: dict[str, GateSpec] = Field(
-        default_factory=dict,
+        default={},
         json_schema_extra={"propertyNames": {"enum": list(METRIC_NAMES)}},
     )
     """Bounds per metric (the metric must be listed in metrics)."""
@@ -627,7 +627,7 @@ class ModelSpec(StrictModel):
     """Intervals, slices, diagnostics and the comparison with production."""
     onnx: OnnxSpec = OnnxSpec.model_construct()
     """ONNX conversion and parity check."""
-    policies: list[str] = Field(default_factory=list)
+    policies: list[str] = Field(default=[])
     """Policy files (relative to the repository root) evaluated on every candidate."""
     drift: DriftSpec | None = None
     """Drift detection; without it the model is not watched."""
@@ -665,7 +665,7 @@ class Spec(StrictModel):
     """Name of the project."""
     ci: CISpec = CISpec.model_construct()
     """How the compiled workflows run."""
-    allow_packages: list[str] = Field(default_factory=list)
+    allow_packages: list[str] = Field(default=[])
     """Top-level packages besides sklearn whose estimators may be named."""
     datasets: dict[str, DatasetSpec] = Field(
         min_length=1, json_schema_extra=_names_schema("Datasets")
@@ -711,5 +711,5 @@ class PolicyFileSpec(StrictModel):
     """Name of the policy."""
     rules: list[RuleSpec] = Field(min_length=1)
     """The rules."""
-    waivers: list[WaiverSpec] = Field(default_factory=list)
+    waivers: list[WaiverSpec] = Field(default=[])
     """Time-limited exceptions."""
