@@ -12,6 +12,9 @@ writer goes through the helpers here, so the rule is kept in one place:
   inline code span, each one line and capped at `MAX_VALUE_CHARS`;
 - workflow commands: `annotation(value)` escapes `::error::` text as GitHub asks.
 
+`suggest(name, choices)` is the " (did you mean 'x'?)" every message about a
+mistyped name ends with.
+
 Only this module imports nothing heavy: rich is imported where a console is made.
 """
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -139,3 +143,11 @@ def annotation(value: str, *, property_value: bool = False) -> str:
     if property_value:
         value = value.replace(":", "%3A").replace(",", "%2C")
     return value
+
+
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """ " (did you mean 'x'?)" for the choice closest to a mistyped `name`, or ""."""
+    import difflib  # here: needed only when a name is wrong, and costs start-up
+
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import BadInputError
 from ..plan import ModelPlan, digest
 from ..spec import Project
-from ..spec.load import suggest
+from ..text import suggest
 from .affected import affected_models
 from .matrix import MatrixGroup, ci_groups, drift_groups, drift_models, matrix_outputs
 

@@ -142,7 +142,7 @@ def _inferred(
     from ..data.read import read_table
     from ..scaffold.inferred import dataset_name, inferred_files
     from ..spec.infer import MAX_CATEGORIES, infer_dataset
-    from ..spec.shape_errors import suggest
+    from ..text import suggest
 
     relative = _relative_to_root(ctx, from_file)
     frame = read_table(from_file.resolve(), str(from_file))

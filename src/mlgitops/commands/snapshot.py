@@ -18,7 +18,7 @@ from rich.text import Text
 from ..errors import EXIT_OK, BadInputError
 from ..lock import LOCK_FILE, LockEntry, entry_digest, lock_bytes, lock_path, write_lock
 from ..spec import load_project
-from ..spec.shape_errors import suggest
+from ..text import suggest
 from . import Context, Outcome
 
 

@@ -9,7 +9,6 @@ mask over the rows; no Python loop runs per row.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DataFileError
+from ..text import suggest
 from .aggregates import arrow_column, clean_missing, known_counts
 from .columns import ParsedColumn, parse_column
 from .report import MAX_EXAMPLES, DataFailure, DataValidationReport, Example, plain_value
@@ -460,7 +460,7 @@ def _missing_column(name: str, unexpected: list[str]) -> DataFailure:
         "missing_column",
         0,
         (),
-        f"declared in mlops.yaml but not in the file{_did_you_mean(name, unexpected)}; "
+        f"declared in mlops.yaml but not in the file{suggest(name, unexpected)}; "
         "add it to the file, or remove it from the dataset's columns",
     )
 
@@ -471,14 +471,9 @@ def _unexpected_column(name: str, missing: list[str]) -> DataFailure:
         "unexpected_column",
         0,
         (),
-        f"in the file but not declared in mlops.yaml{_did_you_mean(name, missing)}; "
+        f"in the file but not declared in mlops.yaml{suggest(name, missing)}; "
         "declare it under the dataset's columns, or remove it from the file",
     )
-
-
-def _did_you_mean(name: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _workers(rows: int, columns: int) -> int:

@@ -128,7 +128,7 @@ def _kept_columns(batch: Batch, keep: Sequence[str]) -> pd.DataFrame:
     names = [str(name) for name in batch.table.schema.names]
     missing = [name for name in keep if name not in names]
     if missing:
-        from ..spec.shape_errors import suggest
+        from ..text import suggest
 
         raise BadInputError(
             f"--keep {missing[0]}: {batch.file} has no such column" + suggest(missing[0], names),

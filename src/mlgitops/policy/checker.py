@@ -14,9 +14,10 @@ of the evidence. Part two is the wall-clock limit in `sandbox.py`.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..text import suggest
 from . import syntax
 from .shapes import (
     BOOL,
@@ -148,13 +149,6 @@ def check_rule(source: str, roots: Mapping[str, Shape]) -> CheckedRule:
         hint = " (compare it, e.g. `... >= 0.8`)" if result.kind in _NUMERIC else ""
         checker.report(0, f"a rule must be true or false; this one gives {_a(result)}{hint}")
     return CheckedRule(source, tree, checker.problems)
-
-
-def suggest(name: str, choices: Iterable[str]) -> str:
-    import difflib  # here: needed only when a name is wrong, and costs start-up
-
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _a(shape: Shape) -> str:

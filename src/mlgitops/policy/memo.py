@@ -10,6 +10,7 @@ versions (`spec/markers.py`); problems are always found afresh, with their posit
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -23,16 +24,21 @@ EVALUATOR = "common-expression-language"
 
 
 def remembered_policy_check(project: Project) -> list[Diagnostic]:
-    """`policy_check` (a `ProjectCheck`), for the policy files not remembered as passing."""
-    pending = {path: pass_marker(project, path) for path in project.policy_files}
-    if all(marker is not None and marker.is_file() for marker in pending.values()):
+    """`policy_check` (a `ProjectCheck`) of the policy files not remembered as passing."""
+    markers_by_path = {path: pass_marker(project, path) for path in project.policy_files}
+    pending = {
+        path: project.policy_files[path]
+        for path, marker in markers_by_path.items()
+        if marker is None or not marker.is_file()
+    }
+    if not pending:
         return []
     from .compile import policy_check  # the checker and the evaluator: only when needed
 
-    problems = policy_check(project)
+    problems = policy_check(dataclasses.replace(project, policy_files=pending))
     failing = {problem.file for problem in problems}
-    for path, marker in pending.items():
-        if marker is not None and path not in failing:
+    for path in pending.keys() - failing:
+        if (marker := markers_by_path[path]) is not None:
             markers.leave(project.root, marker)
     return problems
 

@@ -20,10 +20,11 @@ from typing import Any
 from .. import yamlio
 from ..errors import Diagnostic
 from ..registries import DEFAULT_ESTIMATOR_PACKAGES
+from ..text import suggest
 from ..versions import installed_version
 from . import markers
 from .models import EstimatorSpec, Task, TuningSpec
-from .shape_errors import describe, suggest
+from .shape_errors import describe
 
 _CLASS_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from .. import yamlio
 from ..errors import Diagnostic, SpecError
+from ..text import suggest
 from .models import ModelSpec, PipelineSpec, PolicyFileSpec, PreprocessSpec, Spec
 from .references import (
     SPEC_FILE,
@@ -34,7 +35,7 @@ from .references import (
 )
 from .schedules import KnownSchedules
 from .sections import sections_of
-from .shape_errors import shape_diagnostics, suggest
+from .shape_errors import shape_diagnostics
 from .tuning import check_tuning_settings
 
 SPEC_VERSION = 1
@@ -47,7 +48,6 @@ __all__ = [
     "check_cron",
     "load_project",
     "sha256_bytes",
-    "suggest",
 ]
 
 

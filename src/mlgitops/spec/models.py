@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from ..registries import DRIFT_METHOD_NAMES, METRIC_NAMES
+from ..text import suggest
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 _NAME_RE = re.compile(NAME_PATTERN)
@@ -41,16 +42,9 @@ Label = Annotated[str, Field(min_length=1)]
 RunsOn = Label | Annotated[list[Label], Field(min_length=1)]
 
 
-def _did_you_mean(name: str, choices: tuple[str, ...] | list[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 def _known_metric(name: str) -> str:
     if name not in METRIC_NAMES:
-        raise ValueError(f"unknown metric '{name}'{_did_you_mean(name, METRIC_NAMES)}")
+        raise ValueError(f"unknown metric '{name}'{suggest(name, METRIC_NAMES)}")
     return name
 
 
@@ -416,7 +410,7 @@ class DriftSpec(StrictModel):
     def _method(cls, value: str) -> str:
         if value not in DRIFT_METHOD_NAMES:
             raise ValueError(
-                f"unknown drift method '{value}'{_did_you_mean(value, DRIFT_METHOD_NAMES)}; "
+                f"unknown drift method '{value}'{suggest(value, DRIFT_METHOD_NAMES)}; "
                 f"choose one of {', '.join(DRIFT_METHOD_NAMES)}"
             )
         return value

@@ -9,11 +9,11 @@ from pathlib import Path, PurePosixPath
 from .. import yamlio
 from ..errors import Diagnostic
 from ..registries import CLASSIFICATION_METRICS, REGRESSION_METRICS
+from ..text import suggest
 from .headers import DataHeaders
 from .models import DatasetSpec, ModelSpec, PolicyFileSpec, Spec, check_name
 from .schedules import croniter_valid
 from .sections import Sections
-from .shape_errors import suggest
 
 SPEC_FILE = "mlops.yaml"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
-from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -18,6 +17,7 @@ from pydantic_core import ErrorDetails
 
 from .. import yamlio
 from ..errors import Diagnostic
+from ..text import suggest
 
 # What a type error says was expected, by pydantic error type.
 _EXPECTED = {
@@ -49,13 +49,6 @@ _REWRITE = {
     "date_from_datetime_parsing",
     "date_from_datetime_inexact",
 }
-
-
-def suggest(name: str, choices: Iterable[str]) -> str:
-    import difflib  # here: needed only when a name is wrong, and costs start-up
-
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def describe(value: Any) -> str:

@@ -15,8 +15,8 @@ from typing import Any
 from .. import yamlio
 from ..errors import Diagnostic
 from ..registries import CLASSIFICATION_METRICS, REGRESSION_METRICS
+from ..text import suggest
 from .models import ChoiceSpec, FloatRangeSpec, IntRangeSpec, ModelSpec, TuningSpec
-from .shape_errors import suggest
 
 # The optional packages each choice needs, and the extra that installs them.
 TUNING_EXTRA = "mlgitops[tuning]"
